@@ -1,0 +1,43 @@
+package org.tollgate.tls.crypto;
+
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import org.tollgate.tls.CipherSuite;
+import org.tollgate.tls.NamedGroup;
+import org.tollgate.tls.SignatureScheme;
+import org.tollgate.tls.TlsException;
+
+/**
+ * The public-key and record cryptography the protocol needs, behind one small interface,
+ * so the protocol code never names a provider. Which implementation backs each operation
+ * was chosen by measurement (see {@link DefaultCrypto}).
+ */
+public interface TlsCrypto {
+
+    /** The implementation the engine uses unless a configuration says otherwise. */
+    static TlsCrypto defaultCrypto() {
+        return DefaultCrypto.INSTANCE;
+    }
+
+    /** A fresh ephemeral key pair for {@code group}, drawn from {@code random}. */
+    KeyShare generateKeyShare(NamedGroup group, SecureRandom random);
+
+    /**
+     * A key share from a known private key (known-answer tests, e.g. RFC 8448): for X25519
+     * the 32-byte scalar, for the NIST curves the big-endian private scalar.
+     */
+    KeyShare keyShareFromPrivateKey(NamedGroup group, byte[] privateKey);
+
+    /** The record cipher of {@code suite} keyed with {@code key}. */
+    Aead aead(CipherSuite suite, byte[] key);
+
+    /**
+     * Signs {@code message} with {@code scheme} (RSA-PSS with MGF1 of the same hash and a
+     * salt as long as the hash, RFC 8446 §4.2.3; ECDSA signatures DER-encoded).
+     */
+    byte[] sign(SignatureScheme scheme, PrivateKey key, byte[] message, SecureRandom random) throws TlsException;
+
+    /** True when {@code signature} is a valid {@code scheme} signature of {@code message} by {@code key}. */
+    boolean verify(SignatureScheme scheme, PublicKey key, byte[] message, byte[] signature);
+}
