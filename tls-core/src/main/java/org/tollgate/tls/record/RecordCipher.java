@@ -104,7 +104,7 @@ public final class RecordCipher {
         System.arraycopy(buf, off, header, 0, HEADER_LENGTH);
         int body = off + HEADER_LENGTH;
         int inner = aead.open(nextNonce(), header, buf, body, bodyLength, buf, body);
-        if (inner > MAX_PLAINTEXT + 1 + 0 && inner - 1 > MAX_PLAINTEXT) {
+        if (inner > MAX_PLAINTEXT + 1) {
             // RFC 8446 §5.4: the full encoded TLSInnerPlaintext MUST NOT exceed 2^14 + 1 octets.
             throw new TlsException(Alert.RECORD_OVERFLOW, "decrypted record of " + inner + " bytes exceeds 2^14 + 1");
         }

@@ -23,6 +23,14 @@ public final class WireReader {
         this(data, 0, data.length, what);
     }
 
+    /** A reader over {@code data[offset..offset+length)}. */
+    public static WireReader of(byte[] data, int offset, int length, String what) {
+        if (offset < 0 || length < 0 || offset + length > data.length) {
+            throw new IndexOutOfBoundsException();
+        }
+        return new WireReader(data, offset, offset + length, what);
+    }
+
     private WireReader(byte[] data, int offset, int limit, String what) {
         this.data = data;
         this.position = offset;

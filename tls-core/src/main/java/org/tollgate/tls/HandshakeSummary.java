@@ -1,0 +1,31 @@
+package org.tollgate.tls;
+
+import java.security.cert.X509Certificate;
+import java.util.List;
+
+/**
+ * What a finished handshake agreed on. {@code group} is null for a handshake without
+ * (EC)DHE; {@code alpn} and {@code serverName} are null when not negotiated.
+ */
+public record HandshakeSummary(ProtocolVersion version, CipherSuite cipherSuite, NamedGroup group,
+                               SignatureScheme signatureScheme, String alpn, String serverName,
+                               boolean resumed, boolean helloRetryRequest,
+                               List<X509Certificate> peerCertificates) {
+
+    /** One line for logs and the command lines: {@code TLSv1.3 TLS_AES_128_GCM_SHA256 x25519 ...}. */
+    public String oneLine() {
+        StringBuilder b = new StringBuilder();
+        b.append(version).append(' ').append(cipherSuite);
+        b.append(" group=").append(group == null ? "none" : group.rfcName());
+        b.append(" signature=").append(signatureScheme == null ? "none" : signatureScheme.rfcName());
+        b.append(" alpn=").append(alpn == null ? "none" : alpn);
+        if (serverName != null) {
+            b.append(" sni=").append(serverName);
+        }
+        b.append(resumed ? " resumed" : " full-handshake");
+        if (helloRetryRequest) {
+            b.append(" hello-retry");
+        }
+        return b.toString();
+    }
+}

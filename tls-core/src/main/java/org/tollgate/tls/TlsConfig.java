@@ -1,0 +1,287 @@
+package org.tollgate.tls;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.tollgate.tls.cert.CertificateVerifier;
+import org.tollgate.tls.cert.CertifiedKey;
+
+/**
+ * Everything a connection is configured with, immutable once built. Randomness and time
+ * are injected here so a test can replay a handshake byte for byte.
+ *
+ * <pre>{@code
+ * TlsConfig server = TlsConfig.builder().certificate(CertifiedKey.load(certPem, keyPem)).build();
+ * TlsConfig client = TlsConfig.builder().verifier(CertificateVerifier.fromPemFile(caPem)).build();
+ * }</pre>
+ */
+public final class TlsConfig {
+    private final List<ProtocolVersion> versions;
+    private final List<CipherSuite> cipherSuites;
+    private final List<NamedGroup> groups;
+    private final List<NamedGroup> keyShareGroups;
+    private final List<SignatureScheme> signatureSchemes;
+    private final List<String> alpnProtocols;
+    private final List<CertifiedKey> certificates;
+    private final CertificateVerifier verifier;
+    private final SecureRandom random;
+    private final Clock clock;
+    private final KeyLog keyLog;
+    private final HandshakeTrace trace;
+    private final Duration handshakeTimeout;
+    private final int maxHandshakeMessageSize;
+    private final boolean middleboxCompatibility;
+
+    private TlsConfig(Builder b) {
+        this.versions = List.copyOf(b.versions);
+        this.cipherSuites = List.copyOf(b.cipherSuites);
+        this.groups = List.copyOf(b.groups);
+        this.keyShareGroups = b.keyShareGroups == null ? List.of(groups.get(0)) : List.copyOf(b.keyShareGroups);
+        this.signatureSchemes = List.copyOf(b.signatureSchemes);
+        this.alpnProtocols = List.copyOf(b.alpnProtocols);
+        this.certificates = List.copyOf(b.certificates);
+        this.verifier = b.verifier;
+        this.random = b.random;
+        this.clock = b.clock;
+        this.keyLog = b.keyLog;
+        this.trace = b.trace;
+        this.handshakeTimeout = b.handshakeTimeout;
+        this.maxHandshakeMessageSize = b.maxHandshakeMessageSize;
+        this.middleboxCompatibility = b.middleboxCompatibility;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder starting from this configuration. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.versions = versions;
+        b.cipherSuites = cipherSuites;
+        b.groups = groups;
+        b.keyShareGroups = keyShareGroups;
+        b.signatureSchemes = signatureSchemes;
+        b.alpnProtocols = alpnProtocols;
+        b.certificates = new ArrayList<>(certificates);
+        b.verifier = verifier;
+        b.random = random;
+        b.clock = clock;
+        b.keyLog = keyLog;
+        b.trace = trace;
+        b.handshakeTimeout = handshakeTimeout;
+        b.maxHandshakeMessageSize = maxHandshakeMessageSize;
+        b.middleboxCompatibility = middleboxCompatibility;
+        return b;
+    }
+
+    /** Protocol versions enabled, highest first. */
+    public List<ProtocolVersion> versions() {
+        return versions;
+    }
+
+    /** Cipher suites in preference order. */
+    public List<CipherSuite> cipherSuites() {
+        return cipherSuites;
+    }
+
+    /** Key exchange groups in preference order. */
+    public List<NamedGroup> groups() {
+        return groups;
+    }
+
+    /** Groups a client sends a key share for in its first ClientHello. */
+    public List<NamedGroup> keyShareGroups() {
+        return keyShareGroups;
+    }
+
+    /** Signature schemes for CertificateVerify, in preference order. */
+    public List<SignatureScheme> signatureSchemes() {
+        return signatureSchemes;
+    }
+
+    /** ALPN protocol names in preference order; empty means ALPN is not used. */
+    public List<String> alpnProtocols() {
+        return alpnProtocols;
+    }
+
+    /** Server certificates; the first is the default when no server name matches. */
+    public List<CertifiedKey> certificates() {
+        return certificates;
+    }
+
+    /** How a client checks the server's certificate chain and name. */
+    public CertificateVerifier verifier() {
+        return verifier;
+    }
+
+    public SecureRandom random() {
+        return random;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    public KeyLog keyLog() {
+        return keyLog;
+    }
+
+    public HandshakeTrace trace() {
+        return trace;
+    }
+
+    /** How long an endpoint waits for a handshake to finish before closing the connection. */
+    public Duration handshakeTimeout() {
+        return handshakeTimeout;
+    }
+
+    /** Largest handshake message accepted; a longer one is refused before it is buffered. */
+    public int maxHandshakeMessageSize() {
+        return maxHandshakeMessageSize;
+    }
+
+    /** RFC 8446 Appendix D.4: a client sends a session id and a ChangeCipherSpec to look like TLS 1.2. */
+    public boolean middleboxCompatibility() {
+        return middleboxCompatibility;
+    }
+
+    /** Builds a {@link TlsConfig}; every setting has a secure default. */
+    public static final class Builder {
+        private List<ProtocolVersion> versions = List.of(ProtocolVersion.TLS_1_3);
+        private List<CipherSuite> cipherSuites = List.of(CipherSuite.TLS_AES_128_GCM_SHA256,
+                CipherSuite.TLS_AES_256_GCM_SHA384, CipherSuite.TLS_CHACHA20_POLY1305_SHA256);
+        private List<NamedGroup> groups = List.of(NamedGroup.X25519, NamedGroup.SECP256R1, NamedGroup.SECP384R1);
+        private List<NamedGroup> keyShareGroups;
+        private List<SignatureScheme> signatureSchemes = List.of(SignatureScheme.ECDSA_SECP256R1_SHA256,
+                SignatureScheme.ECDSA_SECP384R1_SHA384, SignatureScheme.ED25519,
+                SignatureScheme.RSA_PSS_RSAE_SHA256, SignatureScheme.RSA_PSS_RSAE_SHA384,
+                SignatureScheme.RSA_PSS_RSAE_SHA512);
+        private List<String> alpnProtocols = List.of();
+        private List<CertifiedKey> certificates = new ArrayList<>();
+        private CertificateVerifier verifier;
+        private SecureRandom random;
+        private Clock clock = Clock.systemUTC();
+        private KeyLog keyLog = KeyLog.NONE;
+        private HandshakeTrace trace = HandshakeTrace.NONE;
+        private Duration handshakeTimeout = Duration.ofSeconds(10);
+        private int maxHandshakeMessageSize = 128 * 1024;
+        private boolean middleboxCompatibility = true;
+
+        private Builder() {
+        }
+
+        public Builder versions(List<ProtocolVersion> v) {
+            for (ProtocolVersion p : v) {
+                if (p != ProtocolVersion.TLS_1_3) {
+                    throw new IllegalArgumentException(p + " is not supported: Tollgate speaks TLS 1.3 only"
+                            + " (TLS 1.2 comes with the TLS 1.2 issue; nothing below 1.2 ever)");
+                }
+            }
+            this.versions = nonEmpty(v, "versions");
+            return this;
+        }
+
+        public Builder cipherSuites(List<CipherSuite> v) {
+            this.cipherSuites = nonEmpty(v, "cipher suites");
+            return this;
+        }
+
+        public Builder groups(List<NamedGroup> v) {
+            this.groups = nonEmpty(v, "groups");
+            if (keyShareGroups != null && !groups.containsAll(keyShareGroups)) {
+                keyShareGroups = null;
+            }
+            return this;
+        }
+
+        public Builder keyShareGroups(List<NamedGroup> v) {
+            this.keyShareGroups = List.copyOf(v);
+            return this;
+        }
+
+        public Builder signatureSchemes(List<SignatureScheme> v) {
+            this.signatureSchemes = nonEmpty(v, "signature schemes");
+            return this;
+        }
+
+        public Builder alpnProtocols(List<String> v) {
+            for (String p : v) {
+                if (p.isEmpty() || p.length() > 255) {
+                    throw new IllegalArgumentException("ALPN protocol names are 1 to 255 bytes: '" + p + "'");
+                }
+            }
+            this.alpnProtocols = List.copyOf(v);
+            return this;
+        }
+
+        /** Adds a server certificate; the first added is the default. */
+        public Builder certificate(CertifiedKey key) {
+            this.certificates.add(Objects.requireNonNull(key));
+            return this;
+        }
+
+        public Builder verifier(CertificateVerifier v) {
+            this.verifier = Objects.requireNonNull(v);
+            return this;
+        }
+
+        public Builder random(SecureRandom r) {
+            this.random = Objects.requireNonNull(r);
+            return this;
+        }
+
+        public Builder clock(Clock c) {
+            this.clock = Objects.requireNonNull(c);
+            return this;
+        }
+
+        public Builder keyLog(KeyLog k) {
+            this.keyLog = Objects.requireNonNull(k);
+            return this;
+        }
+
+        public Builder trace(HandshakeTrace t) {
+            this.trace = Objects.requireNonNull(t);
+            return this;
+        }
+
+        public Builder handshakeTimeout(Duration d) {
+            this.handshakeTimeout = Objects.requireNonNull(d);
+            return this;
+        }
+
+        public Builder maxHandshakeMessageSize(int n) {
+            if (n < 1024) {
+                throw new IllegalArgumentException("maxHandshakeMessageSize below 1024 cannot hold a certificate");
+            }
+            this.maxHandshakeMessageSize = n;
+            return this;
+        }
+
+        public Builder middleboxCompatibility(boolean on) {
+            this.middleboxCompatibility = on;
+            return this;
+        }
+
+        public TlsConfig build() {
+            if (random == null) {
+                random = new SecureRandom();
+            }
+            if (verifier == null) {
+                verifier = CertificateVerifier.systemDefault();
+            }
+            return new TlsConfig(this);
+        }
+
+        private static <T> List<T> nonEmpty(List<T> v, String what) {
+            if (v.isEmpty()) {
+                throw new IllegalArgumentException("at least one of the " + what + " must be enabled");
+            }
+            return List.copyOf(v);
+        }
+    }
+}

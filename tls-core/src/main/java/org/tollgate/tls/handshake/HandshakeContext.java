@@ -1,0 +1,238 @@
+package org.tollgate.tls.handshake;
+
+import java.io.ByteArrayInputStream;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import org.tollgate.tls.Alert;
+import org.tollgate.tls.CipherSuite;
+import org.tollgate.tls.HandshakeSummary;
+import org.tollgate.tls.NamedGroup;
+import org.tollgate.tls.ProtocolVersion;
+import org.tollgate.tls.SignatureScheme;
+import org.tollgate.tls.TlsConfig;
+import org.tollgate.tls.TlsException;
+import org.tollgate.tls.crypto.TlsCrypto;
+import org.tollgate.tls.record.ContentType;
+import org.tollgate.tls.record.RecordCipher;
+import org.tollgate.tls.record.RecordLayer;
+import org.tollgate.tls.wire.WireReader;
+
+/**
+ * The state one connection's handshake shares between its steps: configuration, the
+ * transcript, the key schedule, what has been negotiated so far, and the record layer to
+ * send through and to re-key.
+ */
+public final class HandshakeContext {
+    final TlsConfig config;
+    final TlsCrypto crypto;
+    final boolean client;
+    final RecordLayer records;
+    final TranscriptHash transcript = new TranscriptHash();
+
+    KeySchedule keys;
+    CipherSuite suite;
+    NamedGroup group;
+    SignatureScheme signatureScheme;
+    String alpn;
+    /** Client: the name sent in server_name (null for IP literals). Server: the name received. */
+    String serverName;
+    /** Client: the host the certificate must be valid for (a DNS name or an IP literal). */
+    String peerHost;
+    byte[] clientRandom;
+    boolean helloRetry;
+    boolean changeCipherSpecSent;
+    boolean firstClientHelloSeen;
+    List<X509Certificate> peerCertificates = List.of();
+
+    byte[] clientHandshakeSecret;
+    byte[] serverHandshakeSecret;
+    byte[] clientApplicationSecret;
+    byte[] serverApplicationSecret;
+    byte[] exporterMasterSecret;
+    byte[] resumptionMasterSecret;
+    int clientSecretGeneration;
+    int serverSecretGeneration;
+
+    boolean handshakeComplete;
+    boolean keyChanged;
+    int ticketsReceived;
+    int keyUpdatesReceived;
+
+    public HandshakeContext(TlsConfig config, TlsCrypto crypto, boolean client, RecordLayer records, String peerHost) {
+        this.config = config;
+        this.crypto = crypto;
+        this.client = client;
+        this.records = records;
+        this.peerHost = peerHost;
+    }
+
+    public boolean isHandshakeComplete() {
+        return handshakeComplete;
+    }
+
+    public boolean firstClientHelloSeen() {
+        return firstClientHelloSeen;
+    }
+
+    /** True once, after a key change, so the caller can check no message spans it (RFC 8446 §5.1). */
+    public boolean takeKeyChanged() {
+        boolean k = keyChanged;
+        keyChanged = false;
+        return k;
+    }
+
+    public int ticketsReceived() {
+        return ticketsReceived;
+    }
+
+    public int keyUpdatesReceived() {
+        return keyUpdatesReceived;
+    }
+
+    public HandshakeSummary summary() {
+        return new HandshakeSummary(ProtocolVersion.TLS_1_3, suite, group, signatureScheme, alpn, serverName,
+                false, helloRetry, peerCertificates);
+    }
+
+    // ------------------------------------------------------------------ sending
+
+    /** Sends a handshake message and adds it to the transcript. */
+    void send(Handshake message) throws TlsException {
+        byte[] bytes = message.encode();
+        transcript.add(bytes);
+        config.trace().message(true, HandshakeType.name(message.type()), bytes, message.toString());
+        records.write(ContentType.HANDSHAKE, bytes, 0, bytes.length);
+    }
+
+    /** Sends a post-handshake message (NewSessionTicket, KeyUpdate): not part of the transcript. */
+    void sendPostHandshake(Handshake message) throws TlsException {
+        byte[] bytes = message.encode();
+        config.trace().message(true, HandshakeType.name(message.type()), bytes, message.toString());
+        records.write(ContentType.HANDSHAKE, bytes, 0, bytes.length);
+    }
+
+    /** RFC 8446 Appendix D.4: one ChangeCipherSpec, sent before the first encrypted flight. */
+    void sendChangeCipherSpecOnce() {
+        if (!changeCipherSpecSent) {
+            changeCipherSpecSent = true;
+            records.writeChangeCipherSpec();
+            config.trace().note("sent ChangeCipherSpec (middlebox compatibility, RFC 8446 D.4)");
+        }
+    }
+
+    void received(byte[] message) {
+        config.trace().message(false, HandshakeType.name(message[0] & 0xFF), message, null);
+    }
+
+    void note(String text) {
+        config.trace().note(text);
+    }
+
+    // ------------------------------------------------------------------ keys
+
+    void setReadKeys(byte[] secret) {
+        records.setReadCipher(RecordCipher.tls13(crypto, suite, keys.trafficKey(secret), keys.trafficIv(secret)));
+        keyChanged = true;
+    }
+
+    void setWriteKeys(byte[] secret) {
+        records.setWriteCipher(RecordCipher.tls13(crypto, suite, keys.trafficKey(secret), keys.trafficIv(secret)));
+    }
+
+    void keyLog(String label, byte[] secret) {
+        config.keyLog().log(label, clientRandom, secret);
+    }
+
+    /** Logs the handshake traffic secrets and switches to them as the handshake goes on. */
+    void deriveHandshakeSecrets(byte[] sharedSecret) {
+        keys = new KeySchedule(suite);
+        keys.earlySecret(null);
+        keys.handshakeSecret(sharedSecret);
+        byte[] helloHash = transcript.current();
+        clientHandshakeSecret = keys.clientHandshakeTrafficSecret(helloHash);
+        serverHandshakeSecret = keys.serverHandshakeTrafficSecret(helloHash);
+        keyLog("CLIENT_HANDSHAKE_TRAFFIC_SECRET", clientHandshakeSecret);
+        keyLog("SERVER_HANDSHAKE_TRAFFIC_SECRET", serverHandshakeSecret);
+        note("handshake secret from the " + group + " shared secret; handshake traffic keys derived (RFC 8446 7.1)");
+    }
+
+    /** After the server Finished: master secret and the first application traffic secrets. */
+    void deriveApplicationSecrets() {
+        keys.masterSecret();
+        byte[] hash = transcript.current();
+        clientApplicationSecret = keys.clientApplicationTrafficSecret(hash);
+        serverApplicationSecret = keys.serverApplicationTrafficSecret(hash);
+        exporterMasterSecret = keys.exporterMasterSecret(hash);
+        keyLog("CLIENT_TRAFFIC_SECRET_0", clientApplicationSecret);
+        keyLog("SERVER_TRAFFIC_SECRET_0", serverApplicationSecret);
+        keyLog("EXPORTER_SECRET", exporterMasterSecret);
+        note("master secret and application traffic keys derived (RFC 8446 7.1)");
+    }
+
+    /** After the client Finished. */
+    void deriveResumptionSecret() {
+        resumptionMasterSecret = keys.resumptionMasterSecret(transcript.current());
+    }
+
+    // ------------------------------------------------------------------ KeyUpdate (RFC 8446 §4.6.3)
+
+    /** The peer's KeyUpdate: its next secret protects what it sends from now on. */
+    void receiveKeyUpdate(KeyUpdate update) throws TlsException {
+        keyUpdatesReceived++;
+        if (client) {
+            serverApplicationSecret = keys.nextApplicationTrafficSecret(serverApplicationSecret);
+            setReadKeys(serverApplicationSecret);
+            keyLog("SERVER_TRAFFIC_SECRET_" + (++serverSecretGeneration), serverApplicationSecret);
+        } else {
+            clientApplicationSecret = keys.nextApplicationTrafficSecret(clientApplicationSecret);
+            setReadKeys(clientApplicationSecret);
+            keyLog("CLIENT_TRAFFIC_SECRET_" + (++clientSecretGeneration), clientApplicationSecret);
+        }
+        note("peer updated its traffic keys" + (update.updateRequested() ? " and asked us to update ours" : ""));
+        if (update.updateRequested()) {
+            // RFC 8446 §4.6.3: answer with update_not_requested, so two requests cannot loop.
+            sendKeyUpdate(false);
+        }
+    }
+
+    /** Sends KeyUpdate under the current keys, then switches to the next write secret. */
+    public void sendKeyUpdate(boolean requestPeerUpdate) throws TlsException {
+        sendPostHandshake(new KeyUpdate(requestPeerUpdate));
+        if (client) {
+            clientApplicationSecret = keys.nextApplicationTrafficSecret(clientApplicationSecret);
+            setWriteKeys(clientApplicationSecret);
+            keyLog("CLIENT_TRAFFIC_SECRET_" + (++clientSecretGeneration), clientApplicationSecret);
+        } else {
+            serverApplicationSecret = keys.nextApplicationTrafficSecret(serverApplicationSecret);
+            setWriteKeys(serverApplicationSecret);
+            keyLog("SERVER_TRAFFIC_SECRET_" + (++serverSecretGeneration), serverApplicationSecret);
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    static WireReader body(byte[] message) {
+        return WireReader.of(message, 4, message.length - 4, HandshakeType.name(message[0] & 0xFF));
+    }
+
+    static List<X509Certificate> parseCertificates(CertificateMessage m) throws TlsException {
+        List<X509Certificate> chain = new ArrayList<>();
+        try {
+            CertificateFactory cf = CertificateFactory.getInstance("X.509");
+            for (CertificateMessage.Entry e : m.entries()) {
+                chain.add((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(e.certData())));
+            }
+        } catch (CertificateException | ClassCastException e) {
+            throw new TlsException(Alert.BAD_CERTIFICATE, "peer sent a certificate that does not parse: " + e.getMessage(), e);
+        }
+        return List.copyOf(chain);
+    }
+
+    static String hex(byte[] b) {
+        return HexFormat.of().formatHex(b);
+    }
+}

@@ -1,0 +1,28 @@
+package org.tollgate.tls.handshake;
+
+import org.tollgate.tls.TlsException;
+
+/**
+ * One step of a handshake, named after the message it expects. {@code handle} takes that
+ * message (header included) and returns the next state; any other message is
+ * unexpected_message. Reading the states in order is reading the handshake.
+ */
+public sealed interface HandshakeState permits ClientHandshake.ExpectServerHello,
+        ClientHandshake.ExpectEncryptedExtensions, ClientHandshake.ExpectCertificateOrCertificateRequest,
+        ClientHandshake.ExpectCertificate, ClientHandshake.ExpectCertificateVerify, ClientHandshake.ExpectFinished,
+        ServerHandshake.ExpectClientHello, ServerHandshake.ExpectClientFinished,
+        Connected {
+
+    HandshakeState handle(HandshakeContext ctx, byte[] message) throws TlsException;
+
+    /** A short name for traces and errors, e.g. {@code ExpectServerHello}. */
+    default String name() {
+        return getClass().getSimpleName();
+    }
+
+    /** Fails with unexpected_message naming what arrived and what was expected. */
+    static TlsException unexpected(HandshakeState state, byte[] message) {
+        return TlsException.unexpectedMessage("received " + HandshakeType.name(message[0] & 0xFF)
+                + " while in state " + state.name());
+    }
+}

@@ -1,0 +1,233 @@
+package org.tollgate.tls.record;
+
+import java.nio.ByteBuffer;
+import org.tollgate.tls.Alert;
+import org.tollgate.tls.TlsException;
+import org.tollgate.tls.crypto.Aead;
+
+/**
+ * The record layer (RFC 8446 §5): cuts outgoing content into records of at most 2^14
+ * bytes, protects them once keys exist, and reassembles, checks and decrypts incoming
+ * records one at a time. It never holds more than one incoming record, so memory per
+ * connection is bounded whatever the peer sends.
+ */
+public final class RecordLayer {
+    private final OutputBuffer out = new OutputBuffer();
+    private RecordCipher writeCipher;
+    private RecordCipher readCipher;
+    private int writeVersion = 0x0303;
+    private int maxFragment = RecordCipher.MAX_PLAINTEXT;
+
+    private final byte[] in = new byte[RecordCipher.HEADER_LENGTH + RecordCipher.MAX_CIPHERTEXT];
+    private int inFill;
+    private int inLength = -1;
+    private boolean recordReady;
+    private int recordType;
+    private int recordContentLength;
+    private boolean recordWasProtected;
+
+    public OutputBuffer output() {
+        return out;
+    }
+
+    public void setWriteCipher(RecordCipher c) {
+        this.writeCipher = c;
+    }
+
+    public void setReadCipher(RecordCipher c) {
+        this.readCipher = c;
+    }
+
+    public RecordCipher writeCipher() {
+        return writeCipher;
+    }
+
+    public RecordCipher readCipher() {
+        return readCipher;
+    }
+
+    /** RFC 8446 §5.1: the very first ClientHello may carry legacy_record_version 0x0301 for old middleboxes. */
+    public void setWriteVersion(int version) {
+        this.writeVersion = version;
+    }
+
+    /** Largest plaintext fragment to send (at most 2^14). */
+    public void setMaxFragment(int n) {
+        this.maxFragment = Math.min(n, RecordCipher.MAX_PLAINTEXT);
+    }
+
+    // ------------------------------------------------------------------ outbound
+
+    /** Writes {@code len} bytes of {@code contentType}, fragmented, protected when a write key is set. */
+    public void write(int contentType, byte[] data, int off, int len) throws TlsException {
+        do {
+            int n = Math.min(len, maxFragment);
+            writeFragment(contentType, data, off, n);
+            off += n;
+            len -= n;
+        } while (len > 0);
+    }
+
+    /** Writes content straight from a ByteBuffer (application data), fragmented and protected. */
+    public void write(int contentType, ByteBuffer src) throws TlsException {
+        if (writeCipher == null) {
+            throw new IllegalStateException("application data needs keys");
+        }
+        while (src.hasRemaining()) {
+            int n = Math.min(src.remaining(), maxFragment);
+            int at = out.reserve(RecordCipher.HEADER_LENGTH + n + 1 + Aead.TAG_LENGTH);
+            src.get(out.array(), at + RecordCipher.HEADER_LENGTH, n);
+            out.commit(writeCipher.sealInPlace(out.array(), at, n, contentType, 0));
+        }
+    }
+
+    private void writeFragment(int contentType, byte[] data, int off, int n) throws TlsException {
+        if (writeCipher == null) {
+            int at = out.reserve(RecordCipher.HEADER_LENGTH + n);
+            byte[] b = out.array();
+            b[at] = (byte) contentType;
+            b[at + 1] = (byte) (writeVersion >>> 8);
+            b[at + 2] = (byte) writeVersion;
+            b[at + 3] = (byte) (n >>> 8);
+            b[at + 4] = (byte) n;
+            System.arraycopy(data, off, b, at + RecordCipher.HEADER_LENGTH, n);
+            out.commit(RecordCipher.HEADER_LENGTH + n);
+        } else {
+            int at = out.reserve(RecordCipher.HEADER_LENGTH + n + 1 + Aead.TAG_LENGTH);
+            System.arraycopy(data, off, out.array(), at + RecordCipher.HEADER_LENGTH, n);
+            out.commit(writeCipher.sealInPlace(out.array(), at, n, contentType, 0));
+        }
+    }
+
+    /** A ChangeCipherSpec record, always in the clear (RFC 8446 §5, Appendix D.4). */
+    public void writeChangeCipherSpec() {
+        int at = out.reserve(6);
+        byte[] b = out.array();
+        b[at] = ContentType.CHANGE_CIPHER_SPEC;
+        b[at + 1] = 0x03;
+        b[at + 2] = 0x03;
+        b[at + 3] = 0;
+        b[at + 4] = 1;
+        b[at + 5] = 1;
+        out.commit(6);
+    }
+
+    // ------------------------------------------------------------------ inbound
+
+    /**
+     * Takes bytes from {@code src} until one whole record has arrived; returns true when it
+     * has, and then {@link #recordType()}, {@link #content()} and friends describe it until
+     * the next call. Returns false when {@code src} ran dry first.
+     */
+    public boolean read(ByteBuffer src) throws TlsException {
+        if (recordReady) {
+            recordReady = false;
+            inFill = 0;
+            inLength = -1;
+        }
+        if (inLength < 0) {
+            int n = Math.min(RecordCipher.HEADER_LENGTH - inFill, src.remaining());
+            src.get(in, inFill, n);
+            inFill += n;
+            if (inFill < RecordCipher.HEADER_LENGTH) {
+                return false;
+            }
+            inLength = checkHeader();
+        }
+        int total = RecordCipher.HEADER_LENGTH + inLength;
+        int n = Math.min(total - inFill, src.remaining());
+        src.get(in, inFill, n);
+        inFill += n;
+        if (inFill < total) {
+            return false;
+        }
+        open();
+        recordReady = true;
+        return true;
+    }
+
+    /** Checks a record header before any of its body is read; returns the body length. */
+    private int checkHeader() throws TlsException {
+        int type = in[0] & 0xFF;
+        int length = ((in[3] & 0xFF) << 8) | (in[4] & 0xFF);
+        if (!ContentType.isKnown(type)) {
+            throw TlsException.unexpectedMessage(describeGarbage(type));
+        }
+        if ((in[1] & 0xFF) != 0x03) {
+            // RFC 8446 §5.1: legacy_record_version is 0x03xx; anything else is not TLS.
+            throw TlsException.decodeError(String.format("record version 0x%02x%02x is not TLS", in[1], in[2]));
+        }
+        boolean protectedRecord = readCipher != null && type == ContentType.APPLICATION_DATA;
+        int max = protectedRecord ? RecordCipher.MAX_CIPHERTEXT : RecordCipher.MAX_PLAINTEXT;
+        if (length > max) {
+            // RFC 8446 §5.1, §5.2: record_overflow, refused before the body is read.
+            throw new TlsException(Alert.RECORD_OVERFLOW, "record of " + length + " bytes exceeds the limit of " + max);
+        }
+        if (length == 0 && type != ContentType.APPLICATION_DATA) {
+            // RFC 8446 §5.1: zero-length fragments of handshake, alert or change_cipher_spec are not allowed.
+            throw TlsException.decodeError("zero-length " + ContentType.name(type) + " record");
+        }
+        return length;
+    }
+
+    private static String describeGarbage(int firstByte) {
+        if (firstByte >= 'A' && firstByte <= 'Z') {
+            return "received plain text, not TLS (first byte '" + (char) firstByte + "': an HTTP request to a TLS port?)";
+        }
+        if ((firstByte & 0x80) != 0) {
+            return String.format("record type 0x%02x is not TLS (an SSLv2-format ClientHello?)", firstByte);
+        }
+        return String.format("unknown record content type 0x%02x", firstByte);
+    }
+
+    private void open() throws TlsException {
+        int type = in[0] & 0xFF;
+        if (type == ContentType.APPLICATION_DATA) {
+            if (readCipher == null) {
+                throw TlsException.unexpectedMessage("application data before the handshake established keys");
+            }
+            recordContentLength = readCipher.openInPlace(in, 0, inLength);
+            recordType = readCipher.contentType();
+            recordWasProtected = true;
+            if (recordType == ContentType.CHANGE_CIPHER_SPEC || !ContentType.isKnown(recordType)) {
+                // RFC 8446 §5: an encrypted change_cipher_spec is unexpected_message.
+                throw TlsException.unexpectedMessage("protected record of inner type " + ContentType.name(recordType));
+            }
+            if (recordContentLength == 0 && recordType != ContentType.APPLICATION_DATA) {
+                throw TlsException.unexpectedMessage("zero-length protected " + ContentType.name(recordType) + " record");
+            }
+        } else {
+            recordType = type;
+            recordContentLength = inLength;
+            recordWasProtected = false;
+        }
+    }
+
+    /** Content type of the record just read (the inner type of a protected record). */
+    public int recordType() {
+        return recordType;
+    }
+
+    /** True when the record just read was decrypted. */
+    public boolean recordWasProtected() {
+        return recordWasProtected;
+    }
+
+    /** The record's content: the array, from {@link #contentOffset()}, {@link #contentLength()} bytes. */
+    public byte[] content() {
+        return in;
+    }
+
+    public int contentOffset() {
+        return RecordCipher.HEADER_LENGTH;
+    }
+
+    public int contentLength() {
+        return recordContentLength;
+    }
+
+    /** True when part of a record has arrived but not all of it. */
+    public boolean hasPartialRecord() {
+        return !recordReady && inFill > 0;
+    }
+}
