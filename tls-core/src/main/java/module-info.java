@@ -9,4 +9,5 @@ module org.tollgate.tls.core {
     requires org.bouncycastle.pkix;
 
     exports org.tollgate.tls;
+    exports org.tollgate.tls.cert;
 }
