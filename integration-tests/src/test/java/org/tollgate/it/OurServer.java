@@ -77,7 +77,7 @@ final class OurServer implements AutoCloseable {
     }
 
     private void serve(Socket s, TlsEngine e, Mode mode) {
-        try (s) {
+        try {
             s.setSoTimeout(10_000);
             InputStream in = s.getInputStream();
             OutputStream out = s.getOutputStream();
@@ -128,6 +128,12 @@ final class OurServer implements AutoCloseable {
             }
         } catch (Exception ex) {
             failures.add(ex);
+        } finally {
+            try {
+                s.close();
+            } catch (Exception ignored) {
+                // gone
+            }
         }
     }
 
