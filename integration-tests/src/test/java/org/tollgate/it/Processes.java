@@ -173,6 +173,12 @@ final class Processes {
             }
         }
 
+        /** Asks the program to stop (SIGTERM), so it can finish its files; kills it if it has not within {@code timeout}. */
+        int stop(Duration timeout) {
+            process.destroy();
+            return awaitExit(timeout);
+        }
+
         /** The command line and what it printed, for failure messages. */
         String describe() {
             return "$ " + String.join(" ", command) + "\n--- stdout ---\n" + tail(stdout())
