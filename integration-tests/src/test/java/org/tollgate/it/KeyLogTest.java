@@ -3,6 +3,8 @@ package org.tollgate.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,6 +65,7 @@ class KeyLogTest {
             try (Processes.Running tshark = Processes.start(dir, "tshark", List.of("tshark", "-i", "lo",
                     "-f", "tcp port " + server.port(), "-w", capture.toString()))) {
                 tshark.awaitLine(Pattern.compile("Capturing on"), Duration.ofSeconds(15));
+                awaitCapturing(tshark, capture, server.port());
                 PeerResult result = Curl.to(server.port()).caFile(pki.caFile()).run(dir, Duration.ofSeconds(10));
                 result.assertTls13("Tollgate");
                 Thread.sleep(300); // let the last packets reach the capture file
@@ -70,11 +73,37 @@ class KeyLogTest {
             }
         }
         String withKeys = dissect(capture, keys);
-        assertTrue(withKeys.contains("GET\t/"), () -> "decrypted HTTP request expected, got:\n" + withKeys);
+        assertTrue(withKeys.contains("GET\t/"), () -> "decrypted HTTP request expected, got:\n" + withKeys
+                + "\ncapture:\n" + packets(capture));
         assertTrue(withKeys.contains("200"), () -> "decrypted HTTP response expected, got:\n" + withKeys);
         // Without the key log the same capture shows no HTTP at all: the test cannot pass by accident.
         String withoutKeys = dissect(capture, dir.resolve("no-such.keys"));
         assertTrue(!withoutKeys.contains("GET"), () -> "nothing readable without keys, got:\n" + withoutKeys);
+    }
+
+    /**
+     * "Capturing on" is printed a moment before packets are really recorded: connect (and
+     * close at once) until such a probe shows up in the capture file.
+     */
+    private static void awaitCapturing(Processes.Running tshark, Path capture, int port) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        long before = Files.exists(capture) ? Files.size(capture) : 0;
+        while (!Files.exists(capture) || Files.size(capture) <= before) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("tshark recorded nothing on port " + port + "\n" + tshark.describe());
+            }
+            try (Socket probe = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                probe.setSoLinger(true, 0);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private String packets(Path capture) {
+        try (Processes.Running read = Processes.start(dir, "tshark-list", List.of("tshark", "-r", capture.toString()))) {
+            read.awaitExit(Duration.ofSeconds(20));
+            return read.output();
+        }
     }
 
     private String dissect(Path capture, Path keys) {
