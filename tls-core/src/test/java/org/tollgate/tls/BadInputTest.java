@@ -280,4 +280,19 @@ class BadInputTest {
         assertEquals(Alert.INTERNAL_ERROR, e.alert());
         assertFalse(f.pair.server.hasPendingOutput(), "no alert is sent in reply to a fatal alert");
     }
+
+    @Test
+    void unknownExtensionsInClientHelloAreIgnored() throws Exception {
+        // RFC 8446 §4.1.2: servers ignore extensions they do not recognise. Rename the client's
+        // psk_key_exchange_modes (00 2d) to the GREASE value 0x7a7a (RFC 8701).
+        TlsEngine c = TlsEngine.client(EnginePair.clientConfig().build(), "localhost");
+        c.beginHandshake();
+        String hex = HexFormat.of().formatHex(c.drainOutput());
+        int at = hex.indexOf("002d0002" + "0101");
+        byte[] greased = HexFormat.of().parseHex(hex.substring(0, at) + "7a7a" + hex.substring(at + 4));
+        TlsEngine s = server();
+        s.receive(ByteBuffer.wrap(greased));
+        assertTrue(s.hasPendingOutput());
+        assertEquals(22, s.drainOutput()[0], "the server answered with a ServerHello, not an alert");
+    }
 }
