@@ -295,4 +295,47 @@ class BadInputTest {
         assertTrue(s.hasPendingOutput());
         assertEquals(22, s.drainOutput()[0], "the server answered with a ServerHello, not an alert");
     }
+
+    @Test
+    void reorderedServerFlightIsUnexpectedMessage() throws Exception {
+        // Decrypt the server's flight with the handshake secret from its key log, swap Certificate
+        // and CertificateVerify, encrypt again: the client must refuse the order.
+        java.util.Map<String, byte[]> secrets = new java.util.HashMap<>();
+        KeyLog log = (label, random, secret) -> secrets.put(label, secret);
+        TlsEngine client = TlsEngine.client(EnginePair.clientConfig()
+                .cipherSuites(java.util.List.of(CipherSuite.TLS_AES_128_GCM_SHA256)).build(), "localhost");
+        TlsEngine srv = TlsEngine.server(EnginePair.serverConfig(EnginePair.localhost(KeyType.EC_P256)).keyLog(log).build());
+        client.beginHandshake();
+        srv.receive(ByteBuffer.wrap(client.drainOutput()));
+        ByteBuffer flight = ByteBuffer.wrap(srv.drainOutput());
+        org.tollgate.tls.handshake.KeySchedule ks = new org.tollgate.tls.handshake.KeySchedule(CipherSuite.TLS_AES_128_GCM_SHA256);
+        byte[] secret = secrets.get("SERVER_HANDSHAKE_TRAFFIC_SECRET");
+        org.tollgate.tls.record.RecordCipher reader = org.tollgate.tls.record.RecordCipher.tls13(
+                org.tollgate.tls.crypto.TlsCrypto.defaultCrypto(), CipherSuite.TLS_AES_128_GCM_SHA256, ks.trafficKey(secret), ks.trafficIv(secret));
+        org.tollgate.tls.record.RecordCipher writer = org.tollgate.tls.record.RecordCipher.tls13(
+                org.tollgate.tls.crypto.TlsCrypto.defaultCrypto(), CipherSuite.TLS_AES_128_GCM_SHA256, ks.trafficKey(secret), ks.trafficIv(secret));
+        java.io.ByteArrayOutputStream plain = new java.io.ByteArrayOutputStream();
+        java.util.List<byte[]> messages = new java.util.ArrayList<>();
+        while (flight.hasRemaining()) {
+            int type = flight.get(flight.position()) & 0xFF;
+            int len = flight.getShort(flight.position() + 3) & 0xFFFF;
+            byte[] record = new byte[5 + len];
+            flight.get(record);
+            if (type == 23) {
+                messages.add(reader.open(record));
+            } else {
+                plain.write(record); // ServerHello and ChangeCipherSpec stay as they are
+            }
+        }
+        assertEquals(4, messages.size(), "EncryptedExtensions, Certificate, CertificateVerify, Finished");
+        assertEquals(11, messages.get(1)[0]);
+        assertEquals(15, messages.get(2)[0]);
+        java.util.Collections.swap(messages, 1, 2);
+        for (byte[] m : messages) {
+            plain.write(writer.seal(22, m, 0));
+        }
+        TlsException e = assertThrows(TlsException.class, () -> client.receive(ByteBuffer.wrap(plain.toByteArray())));
+        assertEquals(Alert.UNEXPECTED_MESSAGE, e.alert());
+        assertTrue(e.getMessage().contains("CertificateVerify while in state ExpectCertificateOrCertificateRequest"), e.getMessage());
+    }
 }
