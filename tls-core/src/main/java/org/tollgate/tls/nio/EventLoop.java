@@ -73,12 +73,13 @@ public final class EventLoop implements Executor, AutoCloseable {
     /**
      * Registers {@code channel} (made non-blocking) for {@code ops} with {@code handler}.
      * Safe from any thread; the future completes on the loop thread with the key, or
-     * exceptionally if the channel could not be registered (then it is closed).
+     * exceptionally if the channel could not be registered (then it is closed). Called on
+     * the loop thread, it registers at once and the future is already complete.
      */
     public CompletableFuture<SelectionKey> register(SelectableChannel channel, int ops, Handler handler) {
         Objects.requireNonNull(handler);
         CompletableFuture<SelectionKey> result = new CompletableFuture<>();
-        execute(() -> {
+        Runnable registration = () -> {
             try {
                 channel.configureBlocking(false);
                 result.complete(channel.register(selector, ops, handler));
@@ -86,28 +87,31 @@ public final class EventLoop implements Executor, AutoCloseable {
                 closeQuietly(channel);
                 result.completeExceptionally(e);
             }
-        });
+        };
+        if (inEventLoop()) {
+            registration.run(); // the future is complete on return
+        } else {
+            execute(registration);
+        }
         return result;
     }
 
     /**
-     * Runs {@code task} on the loop thread: right away when called from it, otherwise
-     * soon after. Tasks run in the order they were given. After {@link #close()} they are
-     * dropped.
+     * Runs {@code task} on the loop thread soon, never inline: called from the loop thread
+     * it runs after the current handler or task returns (so it can be used to come back
+     * later without recursion). Tasks run in the order they were given; after
+     * {@link #close()} they are refused.
      */
     @Override
     public void execute(Runnable task) {
         Objects.requireNonNull(task);
-        if (inEventLoop()) {
-            runTask(task);
-            return;
-        }
-        tasks.add(task);
         if (!running) {
-            tasks.remove(task);
             throw new IllegalStateException("event loop " + thread.getName() + " is closed");
         }
-        wakeUp();
+        tasks.add(task);
+        if (!inEventLoop()) {
+            wakeUp();
+        }
     }
 
     /** Runs {@code task} on the loop thread after {@code delay}, unless cancelled first. Safe from any thread. */

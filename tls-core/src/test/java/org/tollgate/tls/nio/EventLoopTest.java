@@ -92,6 +92,21 @@ class EventLoopTest {
     }
 
     @Test
+    void executeFromTheLoopThreadRunsLaterNotInline() throws Exception {
+        List<String> order = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch done = new CountDownLatch(1);
+        loop.execute(() -> {
+            loop.execute(() -> {
+                order.add("inner");
+                done.countDown();
+            });
+            order.add("outer");
+        });
+        assertTrue(done.await(5, TimeUnit.SECONDS));
+        assertEquals(List.of("outer", "inner"), order);
+    }
+
+    @Test
     void aFailingTaskDoesNotStopTheLoop() throws Exception {
         loop.execute(() -> {
             throw new IllegalStateException("deliberate");
