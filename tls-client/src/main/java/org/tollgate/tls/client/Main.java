@@ -304,7 +304,7 @@ public final class Main implements Callable<Integer> {
         return result;
     }
 
-    /** Prints the handshake as it happens: {@code * > ClientHello (245 bytes)}, and the engine's notes. */
+    /** Prints the handshake as it happens: {@code * > ClientHello (245 bytes)} with what it says, and the engine's notes. */
     static final class ExplainTrace implements HandshakeTrace {
         private final PrintStream err;
 
@@ -315,6 +315,11 @@ public final class Main implements Callable<Integer> {
         @Override
         public void message(boolean outbound, String name, byte[] encoded, String details) {
             err.println("* " + (outbound ? "> " : "< ") + name + " (" + encoded.length + " bytes)");
+            if (details != null && !details.isBlank()) {
+                for (String line : details.split("\n")) {
+                    err.println("*       " + line);
+                }
+            }
         }
 
         @Override
