@@ -39,7 +39,10 @@ public final class TlsConnection implements Closeable {
     private final TlsEngine engine;
     private final InetSocketAddress address;
     private final String serverName;
+    /** Guards the engine; held only for engine calls, never across socket I/O. */
     private final Object engineLock = new Object();
+    /** Orders socket writes; a blocked write never holds {@code engineLock}, so the reader always progresses. */
+    private final ReentrantLock writeLock = new ReentrantLock();
     private final ReentrantLock readLock = new ReentrantLock();
     private final byte[] networkIn = new byte[NETWORK_BUFFER_SIZE];
     private final ByteBuffer networkOut = ByteBuffer.allocate(64 * 1024);
@@ -66,8 +69,8 @@ public final class TlsConnection implements Closeable {
         try {
             synchronized (engineLock) {
                 engine.beginHandshake();
-                sendPending();
             }
+            sendPending(true);
             while (!engine.isHandshakeComplete()) {
                 long remaining = deadline - System.nanoTime();
                 if (remaining <= 0) {
@@ -85,8 +88,8 @@ public final class TlsConnection implements Closeable {
                 }
                 synchronized (engineLock) {
                     engine.receive(ByteBuffer.wrap(networkIn, 0, n));
-                    sendPending();
                 }
+                sendPending(true);
             }
         } catch (TlsException e) {
             throw fail(e);
@@ -103,12 +106,10 @@ public final class TlsConnection implements Closeable {
 
     /** The engine has queued its alert: send it, close, and wrap the failure for the caller. */
     private TlsClientException fail(TlsException e) {
-        synchronized (engineLock) {
-            try {
-                sendPending();
-            } catch (IOException ignored) {
-                // the server may already be gone; the alert is best effort
-            }
+        try {
+            sendPending(false); // the engine has queued the alert; a writer blocked on the socket may hold the lock
+        } catch (IOException ignored) {
+            // the server may already be gone; the alert is best effort
         }
         closeQuietly();
         LOG.log(Level.DEBUG, () -> "TLS failure with " + describePeer() + ": " + e);
@@ -181,8 +182,8 @@ public final class TlsConnection implements Closeable {
             } catch (IllegalStateException e) {
                 throw new IOException("cannot update keys: the connection is closed", e);
             }
-            sendPending();
         }
+        sendPending(true);
     }
 
     /**
@@ -200,8 +201,8 @@ public final class TlsConnection implements Closeable {
                     outputStream.encryptBuffered();
                     engine.closeOutbound();
                 }
-                sendPending();
             }
+            sendPending(true);
             awaitPeerClose();
         } catch (IOException e) {
             LOG.log(Level.DEBUG, () -> "while closing the connection to " + describePeer() + ": " + e);
@@ -235,7 +236,7 @@ public final class TlsConnection implements Closeable {
                     try {
                         engine.receive(ByteBuffer.wrap(networkIn, 0, n));
                     } catch (TlsException e) {
-                        sendPending();
+                        sendPending(false);
                         return;
                     }
                     engine.readApplicationData(ByteBuffer.allocate(engine.applicationDataAvailable()));
@@ -268,15 +269,42 @@ public final class TlsConnection implements Closeable {
         return socketIn.read(networkIn, 0, networkIn.length);
     }
 
-    /** Writes every record the engine has queued. Called with {@code engineLock} held. */
-    private void sendPending() throws IOException {
-        while (engine.hasPendingOutput()) {
-            networkOut.clear();
-            engine.drainOutput(networkOut);
-            networkOut.flip();
-            while (networkOut.hasRemaining()) {
-                channel.write(networkOut);
+    /**
+     * Writes every record the engine has queued, in order. With {@code mayWait} false (the reader
+     * answering a KeyUpdate or close_notify) it gives up if another thread is writing: that thread
+     * looks for pending output again after releasing the lock, so nothing is left behind.
+     */
+    private void sendPending(boolean mayWait) throws IOException {
+        do {
+            if (mayWait) {
+                writeLock.lock();
+            } else if (!writeLock.tryLock()) {
+                return;
             }
+            try {
+                while (true) {
+                    networkOut.clear();
+                    synchronized (engineLock) {
+                        if (!engine.hasPendingOutput()) {
+                            break;
+                        }
+                        engine.drainOutput(networkOut);
+                    }
+                    networkOut.flip();
+                    while (networkOut.hasRemaining()) {
+                        channel.write(networkOut);
+                    }
+                }
+            } finally {
+                writeLock.unlock();
+            }
+            mayWait = false;
+        } while (hasPendingOutput());
+    }
+
+    private boolean hasPendingOutput() {
+        synchronized (engineLock) {
+            return engine.hasPendingOutput();
         }
     }
 
@@ -330,12 +358,12 @@ public final class TlsConnection implements Closeable {
                         } catch (TlsException e) {
                             throw fail(e);
                         }
-                        try {
-                            sendPending(); // KeyUpdate answers, our close_notify answering theirs
-                        } catch (IOException e) {
-                            if (!engine.isInboundClosed()) {
-                                throw e;
-                            }
+                    }
+                    try {
+                        sendPending(false); // KeyUpdate answers, our close_notify answering theirs
+                    } catch (IOException e) {
+                        if (!isInboundClosed()) {
+                            throw e;
                         }
                     }
                 }
@@ -368,17 +396,21 @@ public final class TlsConnection implements Closeable {
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
             Objects.checkFromIndexSize(off, len, b.length);
-            synchronized (engineLock) {
-                checkWritable();
-                while (len > 0) {
+            while (len > 0) {
+                boolean full;
+                synchronized (engineLock) {
+                    checkWritable();
                     int n = Math.min(len, plaintext.remaining());
                     plaintext.put(b, off, n);
                     off += n;
                     len -= n;
-                    if (!plaintext.hasRemaining()) {
+                    full = !plaintext.hasRemaining();
+                    if (full) {
                         encryptBuffered();
-                        sendPending();
                     }
+                }
+                if (full) {
+                    sendPending(true);
                 }
             }
         }
@@ -390,8 +422,8 @@ public final class TlsConnection implements Closeable {
                     return;
                 }
                 encryptBuffered();
-                sendPending();
             }
+            sendPending(true);
         }
 
         @Override

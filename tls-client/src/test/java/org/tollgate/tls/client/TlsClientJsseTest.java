@@ -49,7 +49,7 @@ class TlsClientJsseTest {
             }
             tls.close();
         });
-        byte[] data = new byte[300_000];
+        byte[] data = new byte[3_000_000]; // far more than the socket buffers: reading and writing must not block each other
         new Random(7).nextBytes(data);
         try (TlsConnection c = TlsClient.connect("localhost", server.port(), TestPki.clientConfig().build())) {
             c.setReadTimeout(Duration.ofSeconds(20));
