@@ -280,4 +280,62 @@ class BadInputTest {
         assertEquals(Alert.INTERNAL_ERROR, e.alert());
         assertFalse(f.pair.server.hasPendingOutput(), "no alert is sent in reply to a fatal alert");
     }
+
+    @Test
+    void unknownExtensionsInClientHelloAreIgnored() throws Exception {
+        // RFC 8446 §4.1.2: servers ignore extensions they do not recognise. Rename the client's
+        // psk_key_exchange_modes (00 2d) to the GREASE value 0x7a7a (RFC 8701).
+        TlsEngine c = TlsEngine.client(EnginePair.clientConfig().build(), "localhost");
+        c.beginHandshake();
+        String hex = HexFormat.of().formatHex(c.drainOutput());
+        int at = hex.indexOf("002d0002" + "0101");
+        byte[] greased = HexFormat.of().parseHex(hex.substring(0, at) + "7a7a" + hex.substring(at + 4));
+        TlsEngine s = server();
+        s.receive(ByteBuffer.wrap(greased));
+        assertTrue(s.hasPendingOutput());
+        assertEquals(22, s.drainOutput()[0], "the server answered with a ServerHello, not an alert");
+    }
+
+    @Test
+    void reorderedServerFlightIsUnexpectedMessage() throws Exception {
+        // Decrypt the server's flight with the handshake secret from its key log, swap Certificate
+        // and CertificateVerify, encrypt again: the client must refuse the order.
+        java.util.Map<String, byte[]> secrets = new java.util.HashMap<>();
+        KeyLog log = (label, random, secret) -> secrets.put(label, secret);
+        TlsEngine client = TlsEngine.client(EnginePair.clientConfig()
+                .cipherSuites(java.util.List.of(CipherSuite.TLS_AES_128_GCM_SHA256)).build(), "localhost");
+        TlsEngine srv = TlsEngine.server(EnginePair.serverConfig(EnginePair.localhost(KeyType.EC_P256)).keyLog(log).build());
+        client.beginHandshake();
+        srv.receive(ByteBuffer.wrap(client.drainOutput()));
+        ByteBuffer flight = ByteBuffer.wrap(srv.drainOutput());
+        org.tollgate.tls.handshake.KeySchedule ks = new org.tollgate.tls.handshake.KeySchedule(CipherSuite.TLS_AES_128_GCM_SHA256);
+        byte[] secret = secrets.get("SERVER_HANDSHAKE_TRAFFIC_SECRET");
+        org.tollgate.tls.record.RecordCipher reader = org.tollgate.tls.record.RecordCipher.tls13(
+                org.tollgate.tls.crypto.TlsCrypto.defaultCrypto(), CipherSuite.TLS_AES_128_GCM_SHA256, ks.trafficKey(secret), ks.trafficIv(secret));
+        org.tollgate.tls.record.RecordCipher writer = org.tollgate.tls.record.RecordCipher.tls13(
+                org.tollgate.tls.crypto.TlsCrypto.defaultCrypto(), CipherSuite.TLS_AES_128_GCM_SHA256, ks.trafficKey(secret), ks.trafficIv(secret));
+        java.io.ByteArrayOutputStream plain = new java.io.ByteArrayOutputStream();
+        java.util.List<byte[]> messages = new java.util.ArrayList<>();
+        while (flight.hasRemaining()) {
+            int type = flight.get(flight.position()) & 0xFF;
+            int len = flight.getShort(flight.position() + 3) & 0xFFFF;
+            byte[] record = new byte[5 + len];
+            flight.get(record);
+            if (type == 23) {
+                messages.add(reader.open(record));
+            } else {
+                plain.write(record); // ServerHello and ChangeCipherSpec stay as they are
+            }
+        }
+        assertEquals(4, messages.size(), "EncryptedExtensions, Certificate, CertificateVerify, Finished");
+        assertEquals(11, messages.get(1)[0]);
+        assertEquals(15, messages.get(2)[0]);
+        java.util.Collections.swap(messages, 1, 2);
+        for (byte[] m : messages) {
+            plain.write(writer.seal(22, m, 0));
+        }
+        TlsException e = assertThrows(TlsException.class, () -> client.receive(ByteBuffer.wrap(plain.toByteArray())));
+        assertEquals(Alert.UNEXPECTED_MESSAGE, e.alert());
+        assertTrue(e.getMessage().contains("CertificateVerify while in state ExpectCertificateOrCertificateRequest"), e.getMessage());
+    }
 }
