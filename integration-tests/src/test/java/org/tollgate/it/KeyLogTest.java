@@ -54,6 +54,23 @@ class KeyLogTest {
     }
 
     @Test
+    void clientKeyLogIsTheSameAsOpensslServers() throws Exception {
+        Pki pki = Pki.create(dir);
+        Path ours = dir.resolve("tollgate-client.keys");
+        Path theirs = dir.resolve("openssl-server.keys");
+        TlsConfig config = TlsConfig.builder().verifier(pki.verifier()).keyLog(KeyLog.toFile(ours)).build();
+        try (OpenSslServer server = OpenSslServer.builder(pki.server()).www()
+                .args("-keylogfile", theirs.toString()).start(dir)) {
+            assertTrue(OurClient.get(server.port(), "localhost", config).contains("TLSv1.3"));
+        }
+        List<String> lines = keyLines(ours);
+        assertEquals(TLS13_LABELS, lines.stream().map(l -> l.split(" ")[0]).collect(Collectors.toSet()),
+                "the five TLS 1.3 labels: " + lines);
+        assertEquals(5, lines.size(), "one line per label: " + lines);
+        assertEquals(new TreeSet<>(keyLines(theirs)), new TreeSet<>(lines));
+    }
+
+    @Test
     void tsharkDecryptsACaptureWithTheServersKeyLog() throws Exception {
         Processes.require("tshark");
         Pki pki = Pki.create(dir);

@@ -1,74 +1,76 @@
 package org.tollgate.it;
 
-import java.io.InputStream;
-import java.io.OutputStream;
+import java.io.IOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.tollgate.tls.HandshakeSummary;
 import org.tollgate.tls.TlsConfig;
-import org.tollgate.tls.TlsEngine;
 import org.tollgate.tls.TlsException;
+import org.tollgate.tls.server.EchoHandler;
+import org.tollgate.tls.server.HttpsHandler;
+import org.tollgate.tls.server.TlsServer;
 
 /**
- * Tollgate's server on a free loopback port, recording every handshake summary and
- * failure it reports. TEMPORARY implementation over TlsEngine until tls-server lands.
+ * Tollgate's {@link TlsServer} on a free loopback port (bound to port 0), recording every
+ * handshake summary and failure it reports through its {@code onHandshake} and
+ * {@code onFailure} hooks, so tests can check what our side saw.
  */
 final class OurServer implements AutoCloseable {
-    enum Mode { HTTPS, ECHO }
-
-    private final ServerSocket socket;
-    private final BlockingQueue<HandshakeSummary> handshakes = new LinkedBlockingQueue<>();
-    private final BlockingQueue<Throwable> failures = new LinkedBlockingQueue<>();
-
-    private OurServer(TlsConfig config, Mode mode) throws Exception {
-        socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread t = new Thread(() -> {
-            while (!socket.isClosed()) {
-                try {
-                    Socket s = socket.accept();
-                    Thread c = new Thread(() -> serve(s, TlsEngine.server(config), mode));
-                    c.setDaemon(true);
-                    c.start();
-                } catch (Exception e) {
-                    return;
-                }
-            }
-        });
-        t.setDaemon(true);
-        t.start();
+    enum Mode {
+        /** The built-in {@link HttpsHandler}: GET / answers an HTML page about the connection. */
+        HTTPS,
+        /** The built-in {@link EchoHandler}: every byte comes back. */
+        ECHO
     }
 
-    static OurServer start(TlsConfig config, Mode mode) throws Exception {
+    private final TlsServer server;
+    private final BlockingQueue<HandshakeSummary> handshakes = new LinkedBlockingQueue<>();
+    private final BlockingQueue<TlsException> failures = new LinkedBlockingQueue<>();
+
+    private OurServer(TlsConfig config, Mode mode) throws IOException {
+        server = TlsServer.builder()
+                .config(config)
+                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .handler(mode == Mode.HTTPS ? HttpsHandler::new : EchoHandler::new)
+                .eventLoops(1)
+                .onHandshake((peer, summary) -> handshakes.add(summary))
+                .onFailure((peer, failure) -> failures.add(failure))
+                .build();
+    }
+
+    static OurServer start(TlsConfig config, Mode mode) throws IOException {
         return new OurServer(config, mode);
     }
 
     int port() {
-        return socket.getLocalPort();
+        return server.localAddress().getPort();
+    }
+
+    TlsServer server() {
+        return server;
     }
 
     /** The next handshake the server completed. */
     HandshakeSummary nextHandshake() throws InterruptedException {
-        HandshakeSummary s = handshakes.poll(10, TimeUnit.SECONDS);
-        if (s == null) {
+        HandshakeSummary summary = handshakes.poll(10, TimeUnit.SECONDS);
+        if (summary == null) {
             throw new AssertionError("the server reported no handshake within 10 s; failures: " + failures);
         }
-        return s;
+        return summary;
     }
 
     /** The next failure the server reported. */
-    Throwable nextFailure(Duration timeout) throws InterruptedException {
-        Throwable t = failures.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        if (t == null) {
-            throw new AssertionError("the server reported no failure within " + timeout + "; handshakes: " + handshakes);
+    TlsException nextFailure(Duration timeout) throws InterruptedException {
+        TlsException failure = failures.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (failure == null) {
+            throw new AssertionError("the server reported no failure within " + timeout + "; handshakes: "
+                    + handshakes);
         }
-        return t;
+        return failure;
     }
 
     void clearReports() {
@@ -76,69 +78,8 @@ final class OurServer implements AutoCloseable {
         failures.clear();
     }
 
-    private void serve(Socket s, TlsEngine e, Mode mode) {
-        try {
-            s.setSoTimeout(10_000);
-            InputStream in = s.getInputStream();
-            OutputStream out = s.getOutputStream();
-            byte[] buf = new byte[17 * 1024];
-            StringBuilder request = new StringBuilder();
-            boolean reported = false;
-            while (true) {
-                if (e.isHandshakeComplete() && !reported) {
-                    handshakes.add(e.summary());
-                    reported = true;
-                }
-                if (e.applicationDataAvailable() > 0) {
-                    ByteBuffer b = ByteBuffer.allocate(e.applicationDataAvailable());
-                    e.readApplicationData(b);
-                    if (mode == Mode.ECHO) {
-                        b.flip();
-                        e.writeApplicationData(b);
-                    } else {
-                        request.append(new String(b.array(), 0, b.position(), StandardCharsets.ISO_8859_1));
-                        if (request.indexOf("\r\n\r\n") >= 0) {
-                            String body = "<html><body>Tollgate</body></html>\n";
-                            e.writeApplicationData(ByteBuffer.wrap(("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
-                                    + "Content-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body)
-                                    .getBytes(StandardCharsets.US_ASCII)));
-                            e.closeOutbound();
-                        }
-                    }
-                }
-                if (e.hasPendingOutput()) {
-                    out.write(e.drainOutput());
-                    out.flush();
-                }
-                if (e.isOutboundClosed() || e.isInboundClosed()) {
-                    return;
-                }
-                int n = in.read(buf);
-                if (n < 0) {
-                    return;
-                }
-                e.receive(ByteBuffer.wrap(buf, 0, n));
-            }
-        } catch (TlsException ex) {
-            failures.add(ex);
-            try {
-                s.getOutputStream().write(e.drainOutput());
-            } catch (Exception ignored) {
-                // gone
-            }
-        } catch (Exception ex) {
-            failures.add(ex);
-        } finally {
-            try {
-                s.close();
-            } catch (Exception ignored) {
-                // gone
-            }
-        }
-    }
-
     @Override
-    public void close() throws Exception {
-        socket.close();
+    public void close() {
+        server.close();
     }
 }
