@@ -110,10 +110,6 @@ abstract class AbstractBalancer<T> implements Balancer {
         return (long) a.activeConnections() * b.weight() < (long) b.activeConnections() * a.weight();
     }
 
-    static boolean sameLoad(Backend a, Backend b) {
-        return (long) a.activeConnections() * b.weight() == (long) b.activeConnections() * a.weight();
-    }
-
     private static Set<Backend> identitySet(List<Backend> list) {
         Set<Backend> set = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         for (Backend b : list) {
