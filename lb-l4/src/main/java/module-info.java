@@ -6,4 +6,5 @@ module org.tollgate.lb.l4 {
     requires org.tollgate.tls.core;
 
     exports org.tollgate.lb.balance;
+    exports org.tollgate.lb.l4;
 }
