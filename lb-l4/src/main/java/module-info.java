@@ -4,7 +4,10 @@
  */
 module org.tollgate.lb.l4 {
     requires org.tollgate.tls.core;
+    requires info.picocli;
+    requires java.logging; // Main quiets the library's INFO lines
 
     exports org.tollgate.lb.balance;
     exports org.tollgate.lb.l4;
+    opens org.tollgate.lb.l4 to info.picocli;
 }
