@@ -138,6 +138,23 @@ class TlsChannelTest {
     }
 
     @Test
+    void aWriterIsNotBlockedByAReaderWaitingForData() throws Exception {
+        Future<TlsChannel> accepted = acceptAndHandshake();
+        try (TlsChannel client = TlsChannel.client(connect(), CLIENT, "localhost")) {
+            // The reader starts first: it runs the handshake, then waits for data that only
+            // comes after the writer (another thread) has sent its request.
+            Future<byte[]> reader = pool.submit(() -> readFully(client, 5, 100));
+            Thread.sleep(100);
+            writeFully(client, "ping?".getBytes());
+            try (TlsChannel server = accepted.get(10, TimeUnit.SECONDS)) {
+                assertArrayEquals("ping?".getBytes(), readFully(server, 5, 100));
+                writeFully(server, "pong!".getBytes());
+                assertArrayEquals("pong!".getBytes(), reader.get(10, TimeUnit.SECONDS));
+            }
+        }
+    }
+
+    @Test
     void explicitHandshakeThenTinyReadsAndWrites() throws Exception {
         Future<TlsChannel> accepted = acceptServer(SERVER);
         try (TlsChannel client = TlsChannel.client(connect(), CLIENT, "localhost");
