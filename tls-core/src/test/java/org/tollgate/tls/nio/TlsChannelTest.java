@@ -205,7 +205,6 @@ class TlsChannelTest {
             ByteBuffer in = ByteBuffer.allocate(777);
             ByteArrayOutputStream received = new ByteArrayOutputStream();
             boolean eof = false;
-            int zeroWrites = 0;
             while (!eof) {
                 selector.select(5000);
                 if (key.isConnectable() && socket.finishConnect()) {
@@ -215,9 +214,7 @@ class TlsChannelTest {
                     continue;
                 }
                 if (out.hasRemaining()) {
-                    if (client.write(out) == 0) {
-                        zeroWrites++;
-                    }
+                    client.write(out); // 0 while the handshake runs or the socket is full
                 } else {
                     client.flush();
                 }
@@ -231,7 +228,6 @@ class TlsChannelTest {
             }
             assertArrayEquals(response, received.toByteArray());
             assertFalse(client.isTruncated());
-            assertTrue(zeroWrites > 0, "the handshake made at least one write wait");
             client.close();
             serverSide.get(10, TimeUnit.SECONDS);
         }
