@@ -11,7 +11,6 @@ import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -250,9 +249,5 @@ class TlsServerTest {
         assertEquals(-1, client.read(ByteBuffer.allocate(100)), "the open connection got close_notify");
         client.close();
         assertThrows(IOException.class, () -> SocketChannel.open(server.localAddress()).close());
-    }
-
-    static boolean exists(Path p) {
-        return Files.exists(p);
     }
 }
