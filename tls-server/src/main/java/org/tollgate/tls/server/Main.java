@@ -122,13 +122,12 @@ public final class Main implements Callable<Integer> {
 
     /** Parses {@code args} and runs; returns the exit code: 0 done, 1 failure, 2 bad options. */
     static int run(String[] args, PrintStream out, PrintStream err) {
-        Main main = new Main();
-        main.out = out;
-        main.err = err;
-        return commandLine(main, out, err).execute(args);
+        return commandLine(new Main(), out, err).execute(args);
     }
 
     static CommandLine commandLine(Main main, PrintStream out, PrintStream err) {
+        main.out = out;
+        main.err = err;
         CommandLine cl = new CommandLine(main);
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
