@@ -253,6 +253,15 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
      * step 6 shows what travels on the wire for it.
      */
     public synchronized void applicationData(boolean outbound, byte[] plaintext) {
+        applicationData(outbound, plaintext, plaintext.length);
+    }
+
+    /**
+     * As {@link #applicationData(boolean, byte[])} for a stream: {@code start} is its first
+     * bytes (for the first line), {@code totalLength} how many there were in all.
+     */
+    public synchronized void applicationData(boolean outbound, byte[] start, long totalLength) {
+        byte[] plaintext = start;
         if (current == null) {
             return;
         }
@@ -265,13 +274,14 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
                     + " sequence number (RFC 8446 §5.3), so no nonce is ever sent or reused. TLS 1.2 AES-GCM sent an"
                     + " explicit 8-byte nonce in each record and named the content type in the clear.");
         }
-        int records = Math.max(1, (plaintext.length + 16383) / 16384);
-        int tag = suite == null ? 16 : 16;
-        int wire = plaintext.length + records * (5 + 1 + tag);
+        // RFC 8446 §5.1: at most 2^14 bytes of plaintext per record; every TLS 1.3 AEAD has a 16-byte tag.
+        long records = Math.max(1, (totalLength + 16383) / 16384);
+        int tag = 16;
+        long wire = totalLength + records * (5 + 1 + tag);
         String first = firstLine(plaintext);
-        say((outbound ? "we send " : "we received ") + plaintext.length + " bytes of application data"
-                + (first.isEmpty() ? "" : " (\"" + first + "\")") + ": " + records + (records == 1 ? " record, " : " records, ")
-                + wire + " bytes on the wire (5-byte header + 1 content-type byte + " + tag + "-byte tag each).");
+        say((outbound ? "we send " : "we received ") + totalLength + " bytes of application data"
+                + (first.isEmpty() ? "" : " (\"" + first + "\")") + ": " + (outbound ? "" : "at least ") + records
+                + (records == 1 ? " record, " : " records, ") + (outbound ? "" : "at least ") + wire + " bytes on the wire (5-byte header + 1 content-type byte + " + tag + "-byte tag each).");
     }
 
     /** We sent close_notify (RFC 8446 §6.1): the end of step 6. */

@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -90,7 +91,11 @@ class MainTest {
         assertTrue(printed.contains("tls-server listening on 127.0.0.1:" + port + " (TLS 1.3, mode https)"), printed);
         assertTrue(printed.contains("curl --cacert " + ca), printed);
         assertTrue(printed.contains(" TLSv1.3 TLS_AES_128_GCM_SHA256 group=x25519"), "one line per handshake: " + printed);
-        assertTrue(printed.contains(">>> ServerHello"), "--explain traces the handshake: " + printed);
+        for (String step : List.of("We received ClientHello from the client", "=== Step 2: ServerHello: the server's choice",
+                "=== Step 4: Premaster secret: ECDHE key exchange", "CLIENT_HANDSHAKE_TRAFFIC_SECRET = ",
+                "=== Step 3: Certificate check (done by the client)", ">>> sent ServerHello, ", "0004  03 03 ")) {
+            assertTrue(printed.contains(step), "--explain explains the handshake: " + step + " missing in " + printed);
+        }
         main.stop();
         assertEquals(0, exit.get(10, TimeUnit.SECONDS));
     }
