@@ -10,4 +10,5 @@ module org.tollgate.tls.core {
 
     exports org.tollgate.tls;
     exports org.tollgate.tls.cert;
+    exports org.tollgate.tls.nio;
 }

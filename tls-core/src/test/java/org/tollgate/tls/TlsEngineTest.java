@@ -268,6 +268,23 @@ class TlsEngineTest {
         assertArrayEquals(msg, EnginePair.read(p.server));
     }
 
+    @Test
+    void traceShowsEveryHandshakeMessageInOrder() throws Exception {
+        List<String> seen = new ArrayList<>();
+        HandshakeTrace trace = new HandshakeTrace() {
+            @Override
+            public void message(boolean outbound, String name, byte[] encoded, String details) {
+                seen.add((outbound ? ">" : "<") + name);
+                assertTrue(details != null && !details.startsWith("undecodable"), name + ": " + details);
+            }
+        };
+        EnginePair p = new EnginePair(EnginePair.clientConfig().trace(trace).build(),
+                EnginePair.serverConfig(EnginePair.localhost(KeyType.EC_P256)).build(), "localhost").handshake();
+        assertTrue(p.client.isHandshakeComplete());
+        assertEquals(List.of(">ClientHello", "<ServerHello", "<EncryptedExtensions", "<Certificate",
+                "<CertificateVerify", "<Finished", ">Finished"), seen);
+    }
+
     static EnginePair defaultPair() {
         return new EnginePair(EnginePair.clientConfig().build(),
                 EnginePair.serverConfig(EnginePair.localhost(KeyType.EC_P256)).build(), "localhost");

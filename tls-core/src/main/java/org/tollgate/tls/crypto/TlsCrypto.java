@@ -35,9 +35,19 @@ public interface TlsCrypto {
     /**
      * Signs {@code message} with {@code scheme} (RSA-PSS with MGF1 of the same hash and a
      * salt as long as the hash, RFC 8446 §4.2.3; ECDSA signatures DER-encoded).
+     *
+     * <p>{@code random} salts RSA-PSS. ECDSA takes its nonce from RFC 6979 (deterministic,
+     * so a weak random source cannot leak the key) and Ed25519 is deterministic, so neither
+     * draws from it. The hash comes from the scheme, the curve from the key: that TLS 1.3
+     * binds the curve to the scheme is the protocol layer's check. A key that cannot make
+     * this scheme's signatures, or any other failure, is {@code internal_error}.
      */
     byte[] sign(SignatureScheme scheme, PrivateKey key, byte[] message, SecureRandom random) throws TlsException;
 
-    /** True when {@code signature} is a valid {@code scheme} signature of {@code message} by {@code key}. */
+    /**
+     * True when {@code signature} is a valid {@code scheme} signature of {@code message} by
+     * {@code key}. Never throws: a malformed key, signature or encoding (ECDSA: anything but
+     * the one DER encoding of (r, s)) is simply false.
+     */
     boolean verify(SignatureScheme scheme, PublicKey key, byte[] message, byte[] signature);
 }

@@ -104,14 +104,21 @@ public final class HandshakeContext {
     void send(Handshake message) throws TlsException {
         byte[] bytes = message.encode();
         transcript.add(bytes);
-        config.trace().message(true, HandshakeType.name(message.type()), bytes, message.toString());
+        trace(true, bytes);
         records.write(ContentType.HANDSHAKE, bytes, 0, bytes.length);
+    }
+
+    private void trace(boolean outbound, byte[] bytes) {
+        if (config.trace() != org.tollgate.tls.HandshakeTrace.NONE) {
+            config.trace().message(outbound, HandshakeType.name(bytes[0] & 0xFF), bytes,
+                    MessageDescriber.describe(bytes, suite == null ? 32 : suite.hashLength()));
+        }
     }
 
     /** Sends a post-handshake message (NewSessionTicket, KeyUpdate): not part of the transcript. */
     void sendPostHandshake(Handshake message) throws TlsException {
         byte[] bytes = message.encode();
-        config.trace().message(true, HandshakeType.name(message.type()), bytes, message.toString());
+        trace(true, bytes);
         records.write(ContentType.HANDSHAKE, bytes, 0, bytes.length);
     }
 
@@ -125,7 +132,7 @@ public final class HandshakeContext {
     }
 
     void received(byte[] message) {
-        config.trace().message(false, HandshakeType.name(message[0] & 0xFF), message, null);
+        trace(false, message);
     }
 
     void note(String text) {

@@ -41,6 +41,11 @@ public final class RecordCipher {
         return sequenceNumber;
     }
 
+    /** For tests of the sequence-number limit only. */
+    void setSequenceNumber(long n) {
+        this.sequenceNumber = n;
+    }
+
     /** The content type found by the last {@link #open} call. */
     public int contentType() {
         return contentType;

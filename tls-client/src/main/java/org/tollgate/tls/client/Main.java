@@ -1,0 +1,409 @@
+package org.tollgate.tls.client;
+
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.ProtocolException;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import org.tollgate.tls.CipherSuite;
+import org.tollgate.tls.HandshakeSummary;
+import org.tollgate.tls.HandshakeTrace;
+import org.tollgate.tls.KeyLog;
+import org.tollgate.tls.NamedGroup;
+import org.tollgate.tls.ProtocolVersion;
+import org.tollgate.tls.TlsConfig;
+import org.tollgate.tls.cert.CertificateVerifier;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tls-client}: fetches an https:// URL like curl, with Tollgate's TLS 1.3 client, and
+ * shows what the handshake agreed on. The body goes to stdout, everything else to stderr.
+ */
+@Command(name = "tls-client", mixinStandardHelpOptions = true, version = "tls-client 0.1 (Tollgate TLS 1.3)",
+        sortOptions = false, usageHelpAutoWidth = true,
+        description = {"Fetches an https:// URL with Tollgate's own TLS 1.3 client: sends GET, prints the "
+                + "response body to stdout and the negotiated parameters to stderr."},
+        exitCodeListHeading = "%nExit codes (as curl's):%n",
+        exitCodeList = {
+            " 0:done",
+            " 1:unsupported protocol (http:// or other non-TLS URL)",
+            " 2:bad command line option",
+            " 6:cannot resolve the host",
+            " 7:cannot connect (refused, unreachable, connect timeout)",
+            " 8:malformed HTTP response",
+            "18:response shorter than announced",
+            "28:timeout during the handshake or the response",
+            "35:TLS handshake or protocol failure (alert sent or received)",
+            "56:failure receiving data (e.g. closed without close_notify: truncation)",
+            "60:the server's certificate was refused (untrusted, expired or wrong name)"})
+public final class Main implements Callable<Integer> {
+    static final int EXIT_OK = 0;
+    static final int EXIT_UNSUPPORTED_PROTOCOL = 1;
+    static final int EXIT_USAGE = 2;
+    static final int EXIT_RESOLVE = 6;
+    static final int EXIT_CONNECT = 7;
+    static final int EXIT_BAD_RESPONSE = 8;
+    static final int EXIT_PARTIAL = 18;
+    static final int EXIT_TIMEOUT = 28;
+    static final int EXIT_TLS = 35;
+    static final int EXIT_RECEIVE = 56;
+    static final int EXIT_CERTIFICATE = 60;
+
+    static final String USER_AGENT = "tollgate-client/0.1";
+
+    @Parameters(index = "0", paramLabel = "URL", description = "https://host[:port]/path")
+    String url;
+
+    @Option(names = "--cafile", paramLabel = "FILE",
+            description = "Trust the CA certificates in this PEM file (default: the JDK's trusted CAs).")
+    Path caFile;
+
+    @Option(names = {"-k", "--insecure"},
+            description = "Do NOT check the server's certificate (testing only: anyone on the path can listen).")
+    boolean insecure;
+
+    @Option(names = "--servername", paramLabel = "NAME",
+            description = "Name to send as SNI and to check the certificate against (default: the URL's host).")
+    String serverName;
+
+    @Option(names = "--connect-to", paramLabel = "HOST:PORT",
+            description = "Connect to this address instead of the URL's host and port (SNI and Host stay the URL's).")
+    String connectTo;
+
+    @Option(names = "--alpn", split = ",", paramLabel = "PROTO", description = "ALPN protocols to offer, e.g. h2,http/1.1.")
+    List<String> alpn;
+
+    @Option(names = "--versions", split = ",", paramLabel = "VERSION", description = "Protocol versions (only 1.3 for now).")
+    List<String> versions;
+
+    @Option(names = "--ciphers", split = ",", paramLabel = "SUITE",
+            description = "Cipher suites in preference order, e.g. TLS_AES_128_GCM_SHA256,TLS_CHACHA20_POLY1305_SHA256.")
+    List<String> ciphers;
+
+    @Option(names = "--groups", split = ",", paramLabel = "GROUP",
+            description = "Key exchange groups in preference order (x25519, P-256, P-384); the first gets a key share.")
+    List<String> groups;
+
+    @Option(names = "--keylog", paramLabel = "FILE",
+            description = "Append the session secrets to FILE for Wireshark (default: $SSLKEYLOGFILE if set).")
+    Path keyLogFile;
+
+    @Option(names = {"-i", "--include"}, description = "Print the response status line and headers before the body.")
+    boolean include;
+
+    @Option(names = "--explain", description = "Trace the handshake on stderr: every message sent and received, and why.")
+    boolean explain;
+
+    @Option(names = "--key-update", description = "Send a KeyUpdate asking the server to update too, before the request.")
+    boolean keyUpdate;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS",
+            description = "Limit for the TCP connect, the handshake and each wait for response data (default: 10 s"
+                    + " connect, 10 s handshake, no read limit).")
+    Double timeoutSeconds;
+
+    @Spec
+    CommandSpec spec;
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    Main(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(System.out, System.err, args));
+    }
+
+    /** Runs the command line with the given streams; returns the exit code. */
+    static int run(PrintStream out, PrintStream err, String... args) {
+        CommandLine cl = new CommandLine(new Main(out, err));
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        cl.setParameterExceptionHandler((e, a) -> {
+            err.println("tls-client: " + e.getMessage());
+            err.println("try 'tls-client --help'");
+            return EXIT_USAGE;
+        });
+        cl.setExecutionExceptionHandler((e, c, p) -> {
+            err.println("tls-client: internal error: " + e);
+            return EXIT_TLS;
+        });
+        int code = cl.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    @Override
+    public Integer call() {
+        Target target;
+        TlsConfig config;
+        try {
+            target = Target.parse(url, connectTo);
+            config = buildConfig();
+        } catch (UnsupportedSchemeException e) {
+            err.println("tls-client: " + e.getMessage());
+            return EXIT_UNSUPPORTED_PROTOCOL;
+        } catch (IllegalArgumentException e) {
+            err.println("tls-client: " + e.getMessage());
+            err.println("try 'tls-client --help'");
+            return EXIT_USAGE;
+        } catch (IOException e) {
+            err.println("tls-client: " + e.getMessage());
+            return EXIT_USAGE;
+        }
+        String sni = serverName != null ? serverName : target.host();
+        if (insecure) {
+            err.println("WARNING: --insecure: the server's certificate is NOT checked; anyone on the path can read"
+                    + " and change this connection");
+        }
+        try {
+            InetSocketAddress address = new InetSocketAddress(target.connectHost(), target.connectPort());
+            if (address.isUnresolved()) {
+                err.println("tls-client: cannot resolve host " + target.connectHost());
+                return EXIT_RESOLVE;
+            }
+            Duration connectTimeout = timeout() != null ? timeout() : TlsClient.DEFAULT_CONNECT_TIMEOUT;
+            try (TlsConnection connection = TlsClient.connect(address, sni, config, connectTimeout)) {
+                HandshakeSummary summary = connection.summary();
+                err.println("* " + summary.oneLine());
+                if (timeout() != null) {
+                    connection.setReadTimeout(timeout());
+                }
+                if (keyUpdate) {
+                    connection.updateKeys(true);
+                    err.println("* sent KeyUpdate (update_requested): new client keys, asked the server for new keys");
+                }
+                String request = "GET " + target.pathAndQuery() + " HTTP/1.1\r\n"
+                        + "Host: " + target.hostHeader() + "\r\n"
+                        + "User-Agent: " + USER_AGENT + "\r\n"
+                        + "Accept: */*\r\n"
+                        + "Connection: close\r\n\r\n";
+                OutputStream tlsOut = connection.outputStream();
+                tlsOut.write(request.getBytes(StandardCharsets.US_ASCII));
+                tlsOut.flush();
+                HttpResponseReader reader = new HttpResponseReader(new BufferedInputStream(connection.inputStream(), 16384));
+                reader.read(include ? out : null, out);
+                out.flush();
+                if (keyUpdate) {
+                    err.println("* KeyUpdates received from the server: " + connection.keyUpdatesReceived());
+                }
+            }
+            return EXIT_OK;
+        } catch (TlsClientException e) {
+            err.println("tls-client: " + e.getMessage());
+            return e.isCertificateFailure() ? EXIT_CERTIFICATE : EXIT_TLS;
+        } catch (UnknownHostException e) {
+            err.println("tls-client: cannot resolve host: " + e.getMessage());
+            return EXIT_RESOLVE;
+        } catch (ConnectException e) {
+            err.println("tls-client: " + e.getMessage());
+            return EXIT_CONNECT;
+        } catch (SocketTimeoutException e) {
+            err.println("tls-client: timeout: " + e.getMessage());
+            return EXIT_TIMEOUT;
+        } catch (ProtocolException e) {
+            err.println("tls-client: bad HTTP response: " + e.getMessage());
+            return EXIT_BAD_RESPONSE;
+        } catch (EOFException e) {
+            err.println("tls-client: " + e.getMessage());
+            return e.getMessage() != null && e.getMessage().contains("truncation") ? EXIT_RECEIVE : EXIT_PARTIAL;
+        } catch (IOException e) {
+            err.println("tls-client: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            return EXIT_RECEIVE;
+        }
+    }
+
+    private Duration timeout() {
+        if (timeoutSeconds == null) {
+            return null;
+        }
+        return Duration.ofMillis(Math.max(1, Math.round(timeoutSeconds * 1000)));
+    }
+
+    TlsConfig buildConfig() throws IOException {
+        if (timeoutSeconds != null && !(timeoutSeconds > 0 && timeoutSeconds < 1e6)) {
+            throw new IllegalArgumentException("--timeout must be a positive number of seconds: " + timeoutSeconds);
+        }
+        if (insecure && caFile != null) {
+            throw new IllegalArgumentException("--insecure and --cafile contradict each other");
+        }
+        TlsConfig.Builder b = TlsConfig.builder();
+        if (versions != null) {
+            b.versions(parseAll(versions, ProtocolVersion::parse));
+        }
+        if (ciphers != null) {
+            b.cipherSuites(parseAll(ciphers, CipherSuite::parse));
+        }
+        if (groups != null) {
+            List<NamedGroup> g = parseAll(groups, NamedGroup::parse);
+            b.groups(g).keyShareGroups(List.of(g.get(0)));
+        }
+        if (alpn != null) {
+            b.alpnProtocols(alpn);
+        }
+        if (insecure) {
+            b.verifier(CertificateVerifier.insecure());
+        } else if (caFile != null) {
+            if (!Files.isReadable(caFile)) {
+                throw new IOException("cannot read the CA file " + caFile);
+            }
+            try {
+                b.verifier(CertificateVerifier.fromPemFile(caFile));
+            } catch (IOException | IllegalArgumentException e) {
+                throw new IOException("cannot use the CA file " + caFile + ": " + e.getMessage(), e);
+            }
+        } else {
+            b.verifier(CertificateVerifier.systemDefault());
+        }
+        b.keyLog(keyLogFile != null ? KeyLog.toFile(keyLogFile) : KeyLog.fromEnvironment());
+        if (explain) {
+            b.trace(new ExplainTrace(err));
+        }
+        if (timeout() != null) {
+            b.handshakeTimeout(timeout());
+        }
+        return b.build();
+    }
+
+    private static <T> List<T> parseAll(List<String> names, Function<String, T> parser) {
+        List<T> result = new ArrayList<>();
+        for (String name : names) {
+            if (!name.isBlank()) {
+                result.add(parser.apply(name));
+            }
+        }
+        if (result.isEmpty()) {
+            throw new IllegalArgumentException("an empty list: name at least one");
+        }
+        return result;
+    }
+
+    /** Prints the handshake as it happens: {@code * > ClientHello (245 bytes)} with what it says, and the engine's notes. */
+    static final class ExplainTrace implements HandshakeTrace {
+        private final PrintStream err;
+
+        ExplainTrace(PrintStream err) {
+            this.err = err;
+        }
+
+        @Override
+        public void message(boolean outbound, String name, byte[] encoded, String details) {
+            err.println("* " + (outbound ? "> " : "< ") + name + " (" + encoded.length + " bytes)");
+            if (details != null && !details.isBlank()) {
+                for (String line : details.split("\n")) {
+                    err.println("*       " + line);
+                }
+            }
+        }
+
+        @Override
+        public void note(String text) {
+            err.println("*     " + text);
+        }
+    }
+
+    static final class UnsupportedSchemeException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        UnsupportedSchemeException(String message) {
+            super(message);
+        }
+    }
+
+    /** Where to connect and what to ask for. */
+    record Target(String host, int port, String pathAndQuery, String connectHost, int connectPort) {
+
+        static Target parse(String url, String connectTo) {
+            URI uri;
+            try {
+                uri = new URI(url);
+            } catch (URISyntaxException e) {
+                throw new IllegalArgumentException("not a valid URL: " + e.getMessage());
+            }
+            String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (scheme == null) {
+                throw new IllegalArgumentException("the URL needs a scheme: https://" + url);
+            }
+            if (scheme.equals("http")) {
+                throw new UnsupportedSchemeException("http:// is plain text and this tool speaks TLS only: use "
+                        + "https://" + url.substring(url.indexOf("://") + 3));
+            }
+            if (!scheme.equals("https")) {
+                throw new UnsupportedSchemeException("unsupported protocol " + scheme + "://: this tool speaks https:// only");
+            }
+            String host = uri.getHost();
+            if (host == null || host.isEmpty()) {
+                throw new IllegalArgumentException("the URL has no host name: " + url);
+            }
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            if (uri.getRawUserInfo() != null) {
+                throw new IllegalArgumentException("user names and passwords in URLs are not supported: " + url);
+            }
+            int port = uri.getPort() == -1 ? 443 : uri.getPort();
+            String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+            if (uri.getRawQuery() != null) {
+                path += "?" + uri.getRawQuery();
+            }
+            String connectHost = host;
+            int connectPort = port;
+            if (connectTo != null) {
+                int colon = connectTo.lastIndexOf(':');
+                if (colon <= 0 || colon == connectTo.length() - 1) {
+                    throw new IllegalArgumentException("--connect-to wants HOST:PORT, got " + connectTo);
+                }
+                connectHost = connectTo.substring(0, colon);
+                if (connectHost.startsWith("[") && connectHost.endsWith("]")) {
+                    connectHost = connectHost.substring(1, connectHost.length() - 1);
+                }
+                connectPort = parsePort(connectTo.substring(colon + 1));
+            }
+            return new Target(host, port, path, connectHost, connectPort);
+        }
+
+        private static int parsePort(String s) {
+            try {
+                int p = Integer.parseInt(s);
+                if (p >= 1 && p <= 65535) {
+                    return p;
+                }
+            } catch (NumberFormatException ignored) {
+                // fall through
+            }
+            throw new IllegalArgumentException("not a port number: " + s);
+        }
+
+        /** RFC 9110 §7.2: the Host field is the URL's authority (IPv6 in brackets, port when not 443). */
+        String hostHeader() {
+            String h = host.contains(":") ? "[" + host + "]" : host;
+            return port == 443 ? h : h + ":" + port;
+        }
+    }
+}

@@ -1,0 +1,476 @@
+package org.tollgate.tls.nio;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SocketChannel;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+import org.tollgate.tls.HandshakeSummary;
+import org.tollgate.tls.TlsConfig;
+import org.tollgate.tls.TlsEngine;
+import org.tollgate.tls.TlsException;
+
+/**
+ * A TLS connection over a {@link SocketChannel}: a {@link ByteChannel} whose reads return
+ * decrypted bytes and whose writes encrypt. It binds a sans-I/O {@link TlsEngine} to the
+ * socket and works with blocking and non-blocking sockets alike.
+ *
+ * <pre>{@code
+ * TlsChannel tls = TlsChannel.client(SocketChannel.open(address), config, "example.com");
+ * tls.write(ByteBuffer.wrap(request));   // the handshake runs implicitly
+ * int n = tls.read(buffer);              // -1 after the peer's close_notify or EOF
+ * tls.close();                           // sends close_notify, closes the socket
+ * }</pre>
+ *
+ * <h2>Non-blocking use</h2>
+ * {@link #read} returns 0 when no decrypted byte is available yet, and {@link #write}
+ * returns how many bytes it took, possibly 0: the channel keeps at most one batch of
+ * encrypted records (about 64 KiB) waiting for the socket and refuses more until
+ * {@link #flush()} has sent them. Register for {@code OP_WRITE} while
+ * {@link #wantsWrite()} is true. Keep calling {@code read} until it returns 0 or -1:
+ * decrypted bytes may be waiting inside the channel with nothing left on the socket.
+ *
+ * <h2>Memory</h2>
+ * The channel reads from the socket only when every decrypted byte has been taken, so
+ * per connection it holds one network read buffer (one largest record), the engine's one
+ * record in reassembly and its decrypted bytes, and at most one write batch.
+ *
+ * <h2>Failures</h2>
+ * A protocol failure sends its alert (RFC 8446 §6.2), closes the socket and surfaces as a
+ * {@link TlsIOException} carrying the {@link TlsException}; every later call throws it
+ * again.
+ *
+ * <h2>Threads</h2>
+ * One thread may read while another writes, as with a socket; the engine is guarded
+ * inside. Under a selector everything normally happens on the event loop thread.
+ */
+public final class TlsChannel implements ByteChannel {
+    /** RFC 8446 §5.2: a protected record is at most 2^14 + 256 bytes after its 5-byte header. */
+    static final int MAX_RECORD = 5 + 16384 + 256;
+    /** Largest plaintext per record (RFC 8446 §5.1). */
+    static final int MAX_FRAGMENT = 16384;
+    /** Our own largest record: header, full fragment, inner content type, AEAD tag. */
+    static final int MAX_SEALED_RECORD = 5 + MAX_FRAGMENT + 1 + 16;
+    /** Plaintext encrypted per write before the socket sees it: four full records. */
+    static final int WRITE_BATCH = 4 * MAX_FRAGMENT;
+
+    private final SocketChannel socket;
+    private final TlsEngine engine;
+    /** Bytes from the socket; always empty between calls, since the engine takes them all. */
+    private final ByteBuffer netIn;
+    /** Encrypted bytes for the socket, kept flipped: position..limit are pending. */
+    private final ByteBuffer netOut;
+    private final ReentrantLock readLock = new ReentrantLock();
+    private final ReentrantLock writeLock = new ReentrantLock();
+
+    private boolean started;
+    private volatile boolean closed;
+    private volatile TlsIOException failure;
+
+    /** Binds {@code engine} to {@code socket}; the socket should be connected (or connecting, non-blocking). */
+    public TlsChannel(SocketChannel socket, TlsEngine engine) {
+        this.socket = Objects.requireNonNull(socket);
+        this.engine = Objects.requireNonNull(engine);
+        // Direct buffers: the socket reads and writes them without the JDK's extra copy
+        // into a temporary direct buffer.
+        this.netIn = ByteBuffer.allocateDirect(MAX_RECORD);
+        this.netOut = ByteBuffer.allocateDirect(WRITE_BATCH / MAX_FRAGMENT * MAX_SEALED_RECORD + 512);
+        this.netOut.flip();
+    }
+
+    /** A client connection to {@code host} (the SNI name and the name the certificate must match). */
+    public static TlsChannel client(SocketChannel socket, TlsConfig config, String host) {
+        return new TlsChannel(socket, TlsEngine.client(config, host));
+    }
+
+    /** A server connection, for an accepted socket. */
+    public static TlsChannel server(SocketChannel socket, TlsConfig config) {
+        return new TlsChannel(socket, TlsEngine.server(config));
+    }
+
+    /** The socket underneath, e.g. to register it with a selector. */
+    public SocketChannel socket() {
+        return socket;
+    }
+
+    /**
+     * The engine, for status ({@code summary()}, {@code isInboundClosed()}, ...). Reading or
+     * writing through it directly would bypass this channel's buffers and locks.
+     */
+    public TlsEngine engine() {
+        return engine;
+    }
+
+    /** What the handshake agreed on, or null before it completes. */
+    public HandshakeSummary summary() {
+        synchronized (engine) {
+            return engine.summary();
+        }
+    }
+
+    public boolean isHandshakeComplete() {
+        synchronized (engine) {
+            return engine.isHandshakeComplete();
+        }
+    }
+
+    /** The peer's address, or null if the socket is closed or unconnected. */
+    public SocketAddress remoteAddress() {
+        try {
+            return socket.getRemoteAddress();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    // ------------------------------------------------------------------ handshake
+
+    /**
+     * Moves the handshake forward as far as the socket allows. Returns true once it is
+     * complete and our last flight is sent; false when a non-blocking socket has no more
+     * to read or cannot take more output yet (see {@link #wantsWrite()}). A blocking socket
+     * returns only when done. Reads and writes call it implicitly.
+     */
+    public boolean handshake() throws IOException {
+        readLock.lock();
+        try {
+            writeLock.lock();
+            try {
+                return handshakeLocked();
+            } finally {
+                writeLock.unlock();
+            }
+        } finally {
+            readLock.unlock();
+        }
+    }
+
+    private boolean handshakeLocked() throws IOException {
+        while (true) {
+            checkUsable();
+            boolean complete;
+            synchronized (engine) {
+                try {
+                    if (!started) {
+                        started = true;
+                        engine.beginHandshake();
+                    }
+                } catch (TlsException e) {
+                    throw failed(e);
+                }
+                complete = engine.isHandshakeComplete();
+            }
+            if (!flushLocked()) {
+                return false;
+            }
+            if (complete) {
+                return true;
+            }
+            int n = readNetwork();
+            if (n < 0) {
+                closeQuietly();
+                throw new EOFException("the peer closed the connection during the TLS handshake");
+            }
+            if (n == 0) {
+                return false;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ reading
+
+    /**
+     * Reads decrypted application data into {@code dst}. Returns the number of bytes, 0 when
+     * none is available yet (non-blocking socket, or handshake still running, or
+     * {@code dst} full), or -1 when the peer sent close_notify or closed the connection.
+     */
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        readLock.lock();
+        try {
+            while (true) {
+                checkUsable();
+                if (!isHandshakeComplete()) {
+                    writeLock.lock();
+                    try {
+                        if (!handshakeLocked()) {
+                            return 0;
+                        }
+                    } finally {
+                        writeLock.unlock();
+                    }
+                }
+                synchronized (engine) {
+                    if (engine.applicationDataAvailable() > 0) {
+                        return engine.readApplicationData(dst);
+                    }
+                    if (engine.isInboundClosed()) {
+                        return -1;
+                    }
+                }
+                if (!dst.hasRemaining()) {
+                    return 0;
+                }
+                // Backpressure: the socket is read only once every decrypted byte is taken.
+                int n = readNetwork();
+                flushIfIdle(); // e.g. our reply to close_notify, or to a KeyUpdate
+                if (n < 0) {
+                    // EOF without close_notify: the peer may have been cut off (RFC 8446 §6.1).
+                    synchronized (engine) {
+                        if (!engine.isInboundClosed()) {
+                            eofWithoutCloseNotify = true;
+                        }
+                    }
+                    return -1;
+                }
+                if (n == 0) {
+                    return 0;
+                }
+            }
+        } finally {
+            readLock.unlock();
+        }
+    }
+
+    private boolean eofWithoutCloseNotify;
+
+    /**
+     * True when the peer closed the TCP connection without sending close_notify first, so
+     * a length-delimited-by-close message may have been cut short (RFC 8446 §6.1).
+     */
+    public boolean isTruncated() {
+        return eofWithoutCloseNotify;
+    }
+
+    /** Reads once from the socket and gives everything to the engine; returns the socket's count. */
+    private int readNetwork() throws IOException {
+        int n = socket.read(netIn);
+        if (n > 0) {
+            netIn.flip();
+            try {
+                synchronized (engine) {
+                    engine.receive(netIn);
+                }
+            } catch (TlsException e) {
+                throw failed(e);
+            } finally {
+                netIn.clear();
+            }
+        }
+        return n;
+    }
+
+    // ------------------------------------------------------------------ writing
+
+    /**
+     * Encrypts and sends bytes from {@code src}. Takes at most one batch (64 KiB) per call
+     * and returns how many bytes it took: 0 when earlier records are still waiting for a
+     * non-blocking socket, or while the handshake is still running on one. On a blocking
+     * socket it returns after the batch has been written.
+     */
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+        if (!isHandshakeComplete() && !handshake()) {
+            return 0;
+        }
+        int taken = 0;
+        writeLock.lock();
+        try {
+            checkUsable();
+            synchronized (engine) {
+                if (engine.isOutboundClosed()) {
+                    throw new ClosedChannelException();
+                }
+            }
+            if (!flushLocked()) {
+                return 0;
+            }
+            // Batch: encrypt record by record into netOut, then one socket write for all.
+            netOut.compact();
+            int limit = src.limit();
+            try {
+                while (src.hasRemaining() && taken < WRITE_BATCH && netOut.remaining() >= MAX_SEALED_RECORD) {
+                    int n = Math.min(src.remaining(), MAX_FRAGMENT);
+                    src.limit(src.position() + n);
+                    synchronized (engine) {
+                        engine.writeApplicationData(src);
+                        engine.drainOutput(netOut);
+                    }
+                    src.limit(limit);
+                    taken += n;
+                }
+            } catch (TlsException e) {
+                throw failed(e);
+            } finally {
+                src.limit(limit);
+                netOut.flip();
+            }
+            flushLocked();
+        } finally {
+            writeLock.unlock();
+        }
+        flushIfIdle();
+        return taken;
+    }
+
+    /**
+     * Writes pending encrypted bytes to the socket; true when none remain. A non-blocking
+     * caller registers {@code OP_WRITE} while it returns false.
+     */
+    public boolean flush() throws IOException {
+        writeLock.lock();
+        try {
+            checkUsable();
+            return flushLocked();
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** True while encrypted bytes wait for the socket (a selector user then wants {@code OP_WRITE}). */
+    public boolean wantsWrite() {
+        if (closed) {
+            return false;
+        }
+        synchronized (engine) {
+            return netOut.hasRemaining() || engine.hasPendingOutput();
+        }
+    }
+
+    /** Sends netOut, then whatever the engine has queued since, until done or the socket is full. */
+    private boolean flushLocked() throws IOException {
+        while (true) {
+            if (netOut.hasRemaining()) {
+                socket.write(netOut);
+                if (netOut.hasRemaining()) {
+                    return false;
+                }
+            }
+            synchronized (engine) {
+                if (!engine.hasPendingOutput()) {
+                    return true;
+                }
+                netOut.clear();
+                engine.drainOutput(netOut);
+                netOut.flip();
+            }
+        }
+    }
+
+    /** Flushes what the reading side queued (alerts, KeyUpdate replies) unless a writer is busy. */
+    private void flushIfIdle() throws IOException {
+        if (!writeLock.tryLock()) {
+            return; // the writer flushes it after its own bytes
+        }
+        try {
+            if (!closed) {
+                flushLocked();
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ closing
+
+    /**
+     * Queues close_notify (RFC 8446 §6.1) and tries to send it; the socket stays open to
+     * receive the peer's close_notify. Returns true when it was sent; on a non-blocking
+     * socket call {@link #flush()} while {@link #wantsWrite()}.
+     */
+    public boolean shutdownOutput() throws IOException {
+        writeLock.lock();
+        try {
+            checkUsable();
+            synchronized (engine) {
+                started = true;
+                engine.closeOutbound();
+            }
+            return flushLocked();
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * Sends close_notify if the connection is healthy (one attempt on a non-blocking
+     * socket) and closes the socket.
+     */
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        try {
+            if (failure == null && socket.isOpen() && writeLock.tryLock()) {
+                try {
+                    boolean send;
+                    synchronized (engine) {
+                        send = started && !engine.isOutboundClosed();
+                        if (send) {
+                            engine.closeOutbound();
+                        }
+                    }
+                    flushLocked();
+                } catch (IOException e) {
+                    // best effort: the peer may already be gone
+                } finally {
+                    writeLock.unlock();
+                }
+            }
+        } finally {
+            closed = true;
+            socket.close();
+        }
+    }
+
+    @Override
+    public boolean isOpen() {
+        return !closed && socket.isOpen();
+    }
+
+    private void checkUsable() throws IOException {
+        TlsIOException f = failure;
+        if (f != null) {
+            throw new TlsIOException(f.tlsException());
+        }
+        if (closed) {
+            throw new ClosedChannelException();
+        }
+    }
+
+    /**
+     * The engine failed and queued its alert: send the alert as far as the socket takes
+     * it, close, and turn the failure into an IOException.
+     */
+    private TlsIOException failed(TlsException e) {
+        TlsIOException io = new TlsIOException(e);
+        if (failure == null) {
+            failure = io;
+        }
+        if (writeLock.tryLock()) {
+            try {
+                flushLocked();
+            } catch (IOException ignored) {
+                // the peer may be gone; the failure is what matters
+            } finally {
+                writeLock.unlock();
+            }
+        }
+        closeQuietly();
+        return io;
+    }
+
+    private void closeQuietly() {
+        closed = true;
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // nothing more to do
+        }
+    }
+}

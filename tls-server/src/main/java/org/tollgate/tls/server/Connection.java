@@ -1,0 +1,42 @@
+package org.tollgate.tls.server;
+
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import org.tollgate.tls.HandshakeSummary;
+import org.tollgate.tls.nio.EventLoop;
+
+/**
+ * One client connection of a {@link TlsServer}, as its {@link ConnectionHandler} sees it.
+ * Call its methods on the connection's event loop thread (inside the handler's callbacks,
+ * or through {@link #eventLoop()}{@code .execute(...)}).
+ */
+public interface Connection {
+
+    /** A number unique within the server, for logs. */
+    long id();
+
+    /** The client's address. */
+    SocketAddress remoteAddress();
+
+    /** What the handshake agreed on. */
+    HandshakeSummary summary();
+
+    /**
+     * Encrypts and sends all of {@code data} (its position moves to the limit). What the
+     * socket cannot take yet is copied and sent later; meanwhile the server reads nothing
+     * more from this client. Ignored once {@link #close()} was called.
+     */
+    void write(ByteBuffer data);
+
+    /** True while written bytes wait for the socket. */
+    boolean hasPendingWrites();
+
+    /** Sends what is pending, then close_notify, then closes. */
+    void close();
+
+    /** True until the connection is closed. */
+    boolean isOpen();
+
+    /** The loop this connection runs on. */
+    EventLoop eventLoop();
+}

@@ -1,0 +1,11 @@
+package org.tollgate.tls.server;
+
+import java.nio.ByteBuffer;
+
+/** Sends every byte back ("echo" mode): the simplest application, handy for throughput tests. */
+public final class EchoHandler implements ConnectionHandler {
+    @Override
+    public void onData(Connection connection, ByteBuffer data) {
+        connection.write(data);
+    }
+}

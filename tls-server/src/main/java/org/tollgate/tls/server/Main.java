@@ -1,0 +1,315 @@
+package org.tollgate.tls.server;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import org.tollgate.tls.CipherSuite;
+import org.tollgate.tls.HandshakeTrace;
+import org.tollgate.tls.KeyLog;
+import org.tollgate.tls.NamedGroup;
+import org.tollgate.tls.ProtocolVersion;
+import org.tollgate.tls.TlsConfig;
+import org.tollgate.tls.cert.CertifiedKey;
+import org.tollgate.tls.cert.DemoCertificates;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code tls-server}: a TLS 1.3 server on the command line, in the spirit of
+ * {@code openssl s_server -www}. Without a certificate it makes a demo CA and a localhost
+ * certificate, and tells how to trust them.
+ */
+@Command(name = "tls-server", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        sortOptions = false, usageHelpAutoWidth = true,
+        description = {
+            "A TLS 1.3 server written from raw sockets up (Tollgate).",
+            "Mode https answers GET / with a page describing the connection; mode echo sends every byte back.",
+            "Without --cert it creates a demo CA and a certificate for localhost, 127.0.0.1 and ::1, "
+                    + "and writes the CA certificate for clients to trust."},
+        footer = {"", "Examples:",
+            "  tls-server --port 8443",
+            "  curl --cacert tollgate-demo-ca.pem https://localhost:8443/",
+            "  openssl s_client -connect localhost:8443 -CAfile tollgate-demo-ca.pem -servername localhost",
+            "  tls-server --cert server.pem --key server.key --mode echo --explain"})
+public final class Main implements Callable<Integer> {
+
+    @Option(names = "--host", paramLabel = "ADDRESS", description = "Address to listen on (default: ${DEFAULT-VALUE},"
+            + " every interface, like s_server; use 127.0.0.1 to stay local).")
+    String host = "0.0.0.0";
+
+    @Option(names = {"-p", "--port"}, paramLabel = "PORT", description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one and prints it).")
+    int port = 8443;
+
+    @Option(names = "--cert", paramLabel = "FILE", description = "Certificate chain (PEM), leaf first.")
+    Path cert;
+
+    @Option(names = "--key", paramLabel = "FILE", description = "Private key (PEM, PKCS#8 or traditional) of --cert.")
+    Path key;
+
+    @Option(names = "--versions", split = ",", paramLabel = "VERSION", converter = VersionConverter.class,
+            description = "Protocol versions, e.g. 1.3 (default: 1.3).")
+    List<ProtocolVersion> versions;
+
+    @Option(names = "--ciphers", split = ",", paramLabel = "SUITE", converter = SuiteConverter.class,
+            description = "Cipher suites by IANA name, in preference order, e.g. TLS_AES_256_GCM_SHA384,TLS_CHACHA20_POLY1305_SHA256.")
+    List<CipherSuite> ciphers;
+
+    @Option(names = "--groups", split = ",", paramLabel = "GROUP", converter = GroupConverter.class,
+            description = "Key exchange groups in preference order: x25519, secp256r1, secp384r1.")
+    List<NamedGroup> groups;
+
+    @Option(names = "--alpn", split = ",", paramLabel = "PROTOCOL", description = "ALPN protocols in preference order, e.g. http/1.1.")
+    List<String> alpn;
+
+    @Option(names = "--keylog", paramLabel = "FILE", description = "Append TLS secrets to FILE (NSS key log format, for Wireshark);"
+            + " default: the SSLKEYLOGFILE environment variable. Never in production.")
+    Path keylog;
+
+    @Option(names = "--mode", paramLabel = "MODE", description = "https or echo (default: ${DEFAULT-VALUE}).")
+    Mode mode = Mode.https;
+
+    @Option(names = "--explain", description = "Print every handshake message in and out, with sizes and the engine's decisions, to stderr.")
+    boolean explain;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Event loop threads (default: one per core, ${DEFAULT-VALUE} here).")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--max-connections", paramLabel = "N", description = "Connections served at once; more are closed at once (default: ${DEFAULT-VALUE}).")
+    int maxConnections = 10_000;
+
+    @Option(names = "--handshake-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Close a connection whose handshake is not done in this time: 10s, 500ms, 2m (default: 10s).")
+    Duration handshakeTimeout = Duration.ofSeconds(10);
+
+    @Option(names = "--demo-ca", paramLabel = "FILE", description = "Where to write the demo CA certificate without --cert (default: ${DEFAULT-VALUE}).")
+    Path demoCa = Path.of("tollgate-demo-ca.pem");
+
+    /** What each connection runs. */
+    enum Mode {
+        https(HttpsHandler::new), echo(EchoHandler::new);
+
+        final Supplier<ConnectionHandler> handler;
+
+        Mode(Supplier<ConnectionHandler> handler) {
+            this.handler = handler;
+        }
+    }
+
+    private PrintStream out = System.out;
+    private PrintStream err = System.err;
+    /** Set once the server runs; tests and the shutdown hook stop it. */
+    volatile TlsServer server;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    public static void main(String[] args) {
+        // The program prints its own lines; the library's INFO logs would repeat them.
+        java.util.logging.Logger.getLogger("org.tollgate").setLevel(java.util.logging.Level.WARNING);
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Parses {@code args} and runs; returns the exit code: 0 done, 1 failure, 2 bad options. */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        Main main = new Main();
+        main.out = out;
+        main.err = err;
+        return commandLine(main, out, err).execute(args);
+    }
+
+    static CommandLine commandLine(Main main, PrintStream out, PrintStream err) {
+        CommandLine cl = new CommandLine(main);
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        cl.setParameterExceptionHandler((e, args) -> {
+            err.println("tls-server: " + e.getMessage());
+            err.println("Try 'tls-server --help' for the options.");
+            return CommandLine.ExitCode.USAGE; // 2
+        });
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            err.println("tls-server: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            return 1;
+        });
+        return cl;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if ((cert == null) != (key == null)) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--cert and --key go together");
+        }
+        if (port < 0 || port > 65535) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--port must be 0 to 65535, not " + port);
+        }
+        if (threads < 1 || maxConnections < 1) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--threads and --max-connections must be at least 1");
+        }
+        if (handshakeTimeout.isZero() || handshakeTimeout.isNegative()) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--handshake-timeout must be positive");
+        }
+        TlsConfig.Builder config = TlsConfig.builder();
+        try {
+            if (versions != null) {
+                config.versions(versions);
+            }
+            if (ciphers != null) {
+                config.cipherSuites(ciphers);
+            }
+            if (groups != null) {
+                config.groups(groups);
+            }
+            if (alpn != null) {
+                config.alpnProtocols(alpn);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+        }
+        config.handshakeTimeout(handshakeTimeout);
+        config.keyLog(keylog != null ? KeyLog.toFile(keylog) : KeyLog.fromEnvironment());
+        if (explain) {
+            config.trace(new StderrTrace(err));
+        }
+        if (cert != null) {
+            config.certificate(CertifiedKey.load(cert, key));
+        } else {
+            DemoCertificates.Pki pki = DemoCertificates.create(Clock.systemUTC());
+            config.certificate(pki.localhostServer());
+            pki.writeCa(demoCa);
+            out.println("No --cert given: made a demo CA and a certificate for localhost, 127.0.0.1 and ::1.");
+            out.println("Demo CA certificate written to " + demoCa + "; trust it with, for example:");
+            out.println("  curl --cacert " + demoCa + " https://localhost:" + (port == 0 ? "PORT" : port) + "/");
+            out.println("  tls-client --cafile " + demoCa + " localhost:" + (port == 0 ? "PORT" : port));
+        }
+        TlsConfig tlsConfig = config.build();
+
+        server = TlsServer.builder()
+                .config(tlsConfig)
+                .bind(new InetSocketAddress(host, port))
+                .handler(mode.handler)
+                .eventLoops(threads)
+                .maxConnections(maxConnections)
+                .onHandshake((peer, summary) -> out.println(peer + " " + summary.oneLine()))
+                .onFailure((peer, e) -> out.println(peer + " failed: " + e))
+                .build();
+        InetSocketAddress bound = server.localAddress();
+        String versionNames = tlsConfig.versions().stream().map(v -> v.toString().replace("TLSv", "TLS "))
+                .collect(Collectors.joining(", "));
+        out.println("tls-server listening on " + hostString(bound) + ":" + bound.getPort()
+                + " (" + versionNames + ", mode " + mode + ")");
+        Thread hook = new Thread(this::stop, "tls-server-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        stopped.await();
+        return 0;
+    }
+
+    private static String hostString(InetSocketAddress a) {
+        String h = a.getAddress().getHostAddress();
+        return h.contains(":") ? "[" + h + "]" : h;
+    }
+
+    /** Stops the server (SIGINT/SIGTERM through the shutdown hook) and lets {@link #call()} return. */
+    void stop() {
+        TlsServer s = server;
+        if (s != null) {
+            s.close();
+        }
+        stopped.countDown();
+    }
+
+    /** Prints the handshake as it happens, for {@code --explain}. */
+    static final class StderrTrace implements HandshakeTrace {
+        private final PrintStream err;
+
+        StderrTrace(PrintStream err) {
+            this.err = err;
+        }
+
+        @Override
+        public void message(boolean outbound, String name, byte[] encoded, String details) {
+            err.println("[" + Thread.currentThread().getName() + "] " + (outbound ? ">>> " : "<<< ") + name + " ("
+                    + encoded.length + " bytes)" + (details == null || details.isEmpty() ? "" : ": " + details));
+        }
+
+        @Override
+        public void note(String text) {
+            err.println("[" + Thread.currentThread().getName() + "]     " + text);
+        }
+    }
+
+    // ------------------------------------------------------------------ option converters
+
+    static final class VersionConverter implements CommandLine.ITypeConverter<ProtocolVersion> {
+        @Override
+        public ProtocolVersion convert(String value) {
+            return ProtocolVersion.parse(value.strip());
+        }
+    }
+
+    static final class SuiteConverter implements CommandLine.ITypeConverter<CipherSuite> {
+        @Override
+        public CipherSuite convert(String value) {
+            return CipherSuite.parse(value.strip());
+        }
+    }
+
+    static final class GroupConverter implements CommandLine.ITypeConverter<NamedGroup> {
+        @Override
+        public NamedGroup convert(String value) {
+            return NamedGroup.parse(value.strip());
+        }
+    }
+
+    /** 10s, 500ms, 2m, 1h, or an ISO-8601 duration (PT10S). */
+    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            String v = value.strip().toLowerCase(java.util.Locale.ROOT);
+            try {
+                if (v.endsWith("ms")) {
+                    return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+                }
+                if (v.endsWith("s")) {
+                    return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)));
+                }
+                if (v.endsWith("m")) {
+                    return Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
+                }
+                if (v.endsWith("h")) {
+                    return Duration.ofHours(Long.parseLong(v.substring(0, v.length() - 1)));
+                }
+                if (v.startsWith("pt")) {
+                    return Duration.parse(v);
+                }
+                return Duration.ofSeconds(Long.parseLong(v));
+            } catch (NumberFormatException | DateTimeParseException e) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is not a duration (try 10s, 500ms or 2m)");
+            }
+        }
+    }
+
+    /** {@code --version}: the project version, from a resource Maven fills in. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties p = new Properties();
+            try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            }
+            return new String[] {"tls-server " + p.getProperty("version", "unknown") + " (Tollgate), Java "
+                    + System.getProperty("java.version")};
+        }
+    }
+}

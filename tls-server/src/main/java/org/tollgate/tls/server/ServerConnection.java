@@ -1,0 +1,345 @@
+package org.tollgate.tls.server;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import org.tollgate.tls.HandshakeSummary;
+import org.tollgate.tls.nio.EventLoop;
+import org.tollgate.tls.nio.TlsChannel;
+import org.tollgate.tls.nio.TlsIOException;
+
+/**
+ * One accepted connection on its event loop: handshake under a deadline, then decrypted
+ * bytes to the handler and the handler's bytes back, reading only while nothing waits to
+ * be written (backpressure). Every method runs on the loop thread.
+ */
+final class ServerConnection implements Connection, EventLoop.Handler {
+    private static final System.Logger LOG = System.getLogger(ServerConnection.class.getName());
+    /** Reads per readiness event before yielding to the other connections on the loop. */
+    private static final int READS_PER_EVENT = 16;
+
+    private final TlsServer server;
+    private final long id;
+    private final EventLoop loop;
+    private final TlsChannel tls;
+    private final SocketAddress remote;
+    private SelectionKey key;
+    private ConnectionHandler handler;
+    private HandshakeSummary summary;
+    private EventLoop.Timer handshakeTimer;
+    private EventLoop.Timer idleTimer;
+    private long lastActivity;
+
+    /** Decrypted input for the handler, in write mode: bytes 0..position wait to be consumed. */
+    private ByteBuffer input;
+    /** Handler output the TLS channel could not take yet, in read mode; null when none. */
+    private ByteBuffer pending;
+    /** The handler left input while writes were pending: offer it again once they are flushed. */
+    private boolean offerAgain;
+    private boolean closeRequested;
+    private boolean closed;
+
+    ServerConnection(TlsServer server, long id, EventLoop loop, SocketChannel socket) throws IOException {
+        this.server = server;
+        this.id = id;
+        this.loop = loop;
+        this.remote = socket.getRemoteAddress();
+        this.tls = TlsChannel.server(socket, server.config);
+    }
+
+    /** On the loop: register for reads and start the handshake clock. */
+    void start() {
+        try {
+            key = loop.register(tls.socket(), SelectionKey.OP_READ, this).join();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "#" + id + " cannot register: " + e);
+            server.removed(this);
+            return;
+        }
+        handshakeTimer = loop.schedule(server.config.handshakeTimeout(), this::handshakeDeadline);
+    }
+
+    @Override
+    public void ready(SelectionKey k) {
+        try {
+            if (summary == null) {
+                if (!tls.handshake()) {
+                    updateInterest();
+                    return;
+                }
+                established();
+                if (closed) {
+                    return;
+                }
+            }
+            lastActivity = System.nanoTime();
+            if (flushPending()) {
+                readAndDeliver();
+            }
+            updateInterest();
+        } catch (TlsIOException e) {
+            server.failed(this, e.tlsException());
+            abort(true);
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "#{0} {1}: {2}", id, remote, e.toString());
+            abort(true);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "#" + id + " " + remote + ": handler failed", e);
+            abort(true);
+        }
+    }
+
+    private void established() throws IOException {
+        handshakeTimer.cancel();
+        summary = tls.summary();
+        server.handshakeCompleted(this, summary);
+        input = ByteBuffer.allocate(TlsServer.MAX_BUFFERED_INPUT);
+        handler = server.handlers.get();
+        lastActivity = System.nanoTime();
+        idleTimer = loop.schedule(server.idleTimeout, this::idleCheck);
+        handler.onOpen(this);
+    }
+
+    /** Reads while the handler can take more and nothing waits to be written. */
+    private void readAndDeliver() throws IOException {
+        for (int i = 0; i < READS_PER_EVENT; i++) {
+            if (closed || closeRequested || hasPendingWrites()) {
+                return;
+            }
+            if (offerAgain) {
+                offerAgain = false;
+                deliver();
+                continue;
+            }
+            if (!input.hasRemaining()) {
+                // RFC-less rule of ours: a handler must consume something from a full buffer.
+                LOG.log(Level.INFO, "#{0} {1}: {2} bytes buffered and none consumed, closing", id, remote,
+                        input.position());
+                close();
+                return;
+            }
+            int n = tls.read(input);
+            if (n < 0) {
+                // The client sent close_notify (answered by the engine) or closed TCP.
+                close();
+                return;
+            }
+            if (n == 0) {
+                return;
+            }
+            deliver();
+        }
+        // More may be waiting inside the channel with nothing new on the socket: come back soon.
+        loop.execute(() -> {
+            if (!closed) {
+                ready(key);
+            }
+        });
+    }
+
+    private void deliver() throws IOException {
+        input.flip();
+        try {
+            handler.onData(this, input);
+        } finally {
+            input.compact();
+        }
+        offerAgain = input.position() > 0 && hasPendingWrites();
+    }
+
+    /** Moves pending handler output into the channel; true when nothing waits any more. */
+    private boolean flushPending() throws IOException {
+        if (!tls.flush()) {
+            return false;
+        }
+        while (pending != null) {
+            if (tls.write(pending) == 0 && pending.hasRemaining()) {
+                return false;
+            }
+            if (!pending.hasRemaining()) {
+                pending = null;
+            }
+        }
+        if (!tls.flush()) {
+            return false;
+        }
+        if (closeRequested) {
+            abort(false);
+            return false;
+        }
+        return true;
+    }
+
+    private void updateInterest() {
+        if (closed || !key.isValid()) {
+            return;
+        }
+        int ops;
+        if (summary == null) {
+            ops = SelectionKey.OP_READ | (tls.wantsWrite() ? SelectionKey.OP_WRITE : 0);
+        } else if (hasPendingWrites()) {
+            ops = SelectionKey.OP_WRITE; // backpressure: no reading while output waits
+        } else {
+            ops = closeRequested ? 0 : SelectionKey.OP_READ;
+        }
+        key.interestOps(ops);
+    }
+
+    private void handshakeDeadline() {
+        if (!closed && summary == null) {
+            server.handshakeTimedOut(this);
+            abort(true);
+        }
+    }
+
+    private void idleCheck() {
+        if (closed) {
+            return;
+        }
+        long idleNanos = System.nanoTime() - lastActivity;
+        long limit = server.idleTimeout.toNanos();
+        if (idleNanos >= limit) {
+            LOG.log(Level.DEBUG, "#{0} {1}: idle for {2}, closing", id, remote, server.idleTimeout);
+            abort(false);
+        } else {
+            idleTimer = loop.schedule(java.time.Duration.ofNanos(limit - idleNanos), this::idleCheck);
+        }
+    }
+
+    /**
+     * Closes now. Unless {@code abortive}, a healthy connection gets close_notify (as far as
+     * the socket takes it); a failed or stalled one is just closed.
+     */
+    void abort(boolean abortive) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (handshakeTimer != null) {
+            handshakeTimer.cancel();
+        }
+        if (idleTimer != null) {
+            idleTimer.cancel();
+        }
+        pending = null;
+        try {
+            if (abortive) {
+                tls.socket().close();
+            } else {
+                tls.close();
+            }
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "closing", e);
+        }
+        if (key != null) {
+            key.cancel();
+        }
+        server.removed(this);
+        if (handler != null) {
+            try {
+                handler.onClose(this);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "#" + id + " onClose failed", e);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ Connection
+
+    @Override
+    public long id() {
+        return id;
+    }
+
+    @Override
+    public SocketAddress remoteAddress() {
+        return remote;
+    }
+
+    @Override
+    public HandshakeSummary summary() {
+        return summary;
+    }
+
+    @Override
+    public void write(ByteBuffer data) {
+        if (!loop.inEventLoop()) {
+            throw new IllegalStateException("Connection.write outside its event loop: use eventLoop().execute(...)");
+        }
+        if (closed || closeRequested) {
+            data.position(data.limit());
+            return;
+        }
+        try {
+            if (pending == null) {
+                while (data.hasRemaining() && tls.write(data) > 0) {
+                    // the channel took a batch; go on
+                }
+            }
+            if (data.hasRemaining()) {
+                keep(data);
+            }
+            lastActivity = System.nanoTime();
+            updateInterest();
+        } catch (TlsIOException e) {
+            server.failed(this, e.tlsException());
+            abort(true);
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "#{0} {1}: {2}", id, remote, e.toString());
+            abort(true);
+        }
+    }
+
+    /** Copies what the channel could not take; reading stays paused until it is flushed. */
+    private void keep(ByteBuffer data) {
+        if (pending == null) {
+            pending = ByteBuffer.allocate(Math.max(data.remaining(), 4096));
+            pending.put(data).flip();
+            return;
+        }
+        if (pending.capacity() - pending.remaining() < data.remaining()) {
+            ByteBuffer bigger = ByteBuffer.allocate(Math.max(pending.capacity() * 2, pending.remaining() + data.remaining()));
+            bigger.put(pending);
+            pending = bigger;
+        } else {
+            pending.compact();
+        }
+        pending.put(data).flip();
+    }
+
+    @Override
+    public boolean hasPendingWrites() {
+        return pending != null || tls.wantsWrite();
+    }
+
+    @Override
+    public void close() {
+        if (closed || closeRequested) {
+            return;
+        }
+        closeRequested = true;
+        if (!hasPendingWrites()) {
+            abort(false);
+        } else {
+            updateInterest();
+        }
+    }
+
+    @Override
+    public boolean isOpen() {
+        return !closed;
+    }
+
+    @Override
+    public EventLoop eventLoop() {
+        return loop;
+    }
+
+    @Override
+    public String toString() {
+        return "connection #" + id + " from " + remote;
+    }
+}
