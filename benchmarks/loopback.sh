@@ -13,7 +13,7 @@
 #
 #   benchmarks/loopback.sh              # 20 s warm-up, 10 s per run: about 2.5 minutes
 #   SECONDS_PER_RUN=5 benchmarks/loopback.sh
-#   JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 benchmarks/loopback.sh
+#   JAVA_HOME=/path/to/jdk-25 benchmarks/loopback.sh
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"

@@ -3,7 +3,7 @@
 # then prints Tollgate / SunJSSE ratios. Extra arguments go to JMH, e.g.
 #   benchmarks/run.sh                          # everything, about 4 minutes
 #   benchmarks/run.sh -i 10 Handshake          # more iterations, handshakes only
-#   JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 benchmarks/run.sh
+#   JAVA_HOME=/path/to/jdk-25 benchmarks/run.sh
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
