@@ -186,7 +186,7 @@ public final class Main implements Callable<Integer> {
             out.println("No --cert given: made a demo CA and a certificate for localhost, 127.0.0.1 and ::1.");
             out.println("Demo CA certificate written to " + demoCa + "; trust it with, for example:");
             out.println("  curl --cacert " + demoCa + " https://localhost:" + (port == 0 ? "PORT" : port) + "/");
-            out.println("  tls-client --cafile " + demoCa + " localhost:" + (port == 0 ? "PORT" : port));
+            out.println("  tls-client --cafile " + demoCa + " https://localhost:" + (port == 0 ? "PORT" : port) + "/");
         }
         TlsConfig tlsConfig = config.build();
         if (explain) {
