@@ -11,5 +11,6 @@ module org.tollgate.lb.l7 {
     requires org.tollgate.lb.l4;
     requires info.picocli;
 
+    exports org.tollgate.lb.l7;
     exports org.tollgate.lb.l7.http;
 }
