@@ -13,4 +13,5 @@ module org.tollgate.lb.l7 {
 
     exports org.tollgate.lb.l7;
     exports org.tollgate.lb.l7.http;
+    opens org.tollgate.lb.l7 to info.picocli;
 }
