@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.Objects;
 import org.tollgate.tls.TlsConfig;
 import org.tollgate.tls.TlsEngine;
+import org.tollgate.tls.nio.TlsChannel;
 
 /**
  * Opens TLS client connections. The blocking way, for programs that want streams:
@@ -66,6 +67,31 @@ public final class TlsClient {
                     serverName);
             connection.handshake(config.handshakeTimeout());
             return connection;
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The non-blocking way, for a selector or an {@code EventLoop}: connects TCP (waiting at most
+     * {@code connectTimeout}), switches the socket to non-blocking mode and returns a
+     * {@link TlsChannel} whose handshake has not started yet. Drive it with
+     * {@link TlsChannel#handshake()} (or just read and write), registering {@code OP_WRITE} while
+     * {@link TlsChannel#wantsWrite()} and {@code OP_READ} otherwise. The handshake timeout is the
+     * caller's to enforce: a non-blocking channel never waits.
+     *
+     * @param serverName the SNI name and the name the certificate must be valid for
+     * @throws ConnectException when the TCP connection is refused, unreachable or times out
+     */
+    public static TlsChannel open(InetSocketAddress address, String serverName, TlsConfig config,
+                                  Duration connectTimeout) throws IOException {
+        Objects.requireNonNull(serverName, "serverName");
+        Objects.requireNonNull(config, "config");
+        SocketChannel channel = openChannel(address, connectTimeout);
+        try {
+            channel.configureBlocking(false);
+            return TlsChannel.client(channel, config, serverName);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;

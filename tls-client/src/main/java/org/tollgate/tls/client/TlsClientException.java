@@ -1,46 +1,42 @@
 package org.tollgate.tls.client;
 
-import java.io.IOException;
 import org.tollgate.tls.Alert;
 import org.tollgate.tls.TlsException;
+import org.tollgate.tls.nio.TlsIOException;
 
 /**
- * A TLS failure on a client connection, as an {@link IOException} so that it travels through
- * streams. It carries the protocol's {@link TlsException}: the alert that was sent to the server
+ * A TLS failure on a client connection, as an {@link java.io.IOException} so that it travels
+ * through streams; a {@link TlsIOException}, like the failures of the NIO channel. It carries the protocol's {@link TlsException}: the alert that was sent to the server
  * (before this exception was thrown) or that the server sent us, and a message a person can act
  * on, e.g. {@code certificate for localhost is not valid for example.com (bad_certificate)}.
  */
-public class TlsClientException extends IOException {
+public class TlsClientException extends TlsIOException {
     private static final long serialVersionUID = 1L;
 
-    private final TlsException tlsException;
+    private final String message;
 
     public TlsClientException(TlsException cause) {
-        super(describe(cause), cause);
-        this.tlsException = cause;
+        super(cause);
+        this.message = describe(cause);
     }
 
-    /** The protocol failure. */
-    public TlsException tlsException() {
-        return tlsException;
-    }
-
-    /** The alert sent to the server, or received from it. */
-    public Alert alert() {
-        return tlsException.alert();
+    /** The reason and the alert, e.g. {@code certificate for localhost is not valid for example.com (bad_certificate)}. */
+    @Override
+    public String getMessage() {
+        return message;
     }
 
     /** True when the server sent the alert; false when this client detected the failure and sent it. */
     public boolean receivedFromPeer() {
-        return tlsException.receivedFromPeer();
+        return tlsException().receivedFromPeer();
     }
 
     /** True when the server's certificate was refused here (chain, dates or name). */
     public boolean isCertificateFailure() {
-        if (tlsException.receivedFromPeer()) {
+        if (tlsException().receivedFromPeer()) {
             return false;
         }
-        switch (tlsException.alert()) {
+        switch (tlsException().alert()) {
             case BAD_CERTIFICATE:
             case UNSUPPORTED_CERTIFICATE:
             case CERTIFICATE_REVOKED:
