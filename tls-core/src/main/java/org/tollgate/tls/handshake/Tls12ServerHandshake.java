@@ -227,7 +227,7 @@ public final class Tls12ServerHandshake {
             }
             for (int i = 0; i < keys.size(); i++) {
                 CertifiedKey key = keys.get(i);
-                if (!fits(suite, key.leaf().getPublicKey())) {
+                if (!fits(suite, key.leaf().getPublicKey()) || !curveAccepted(key.leaf().getPublicKey(), clientGroups)) {
                     continue;
                 }
                 if (!ecdhe) {
@@ -239,7 +239,8 @@ public final class Tls12ServerHandshake {
                 }
             }
             why.add(suite + ": no " + suite.authentication() + " certificate"
-                    + (ecdhe ? " that can sign with the client's signature algorithms" : ""));
+                    + (ecdhe ? " that can sign with the client's signature algorithms"
+                    + (suite.authentication() == CipherSuite.Authentication.ECDSA ? " on a curve it supports" : "") : ""));
         }
         throw TlsException.handshakeFailure("no TLS 1.2 suite can be served: " + String.join("; ", why)
                 + (clientSchemes.isEmpty() ? " (the client sent no signature_algorithms, so only RSA key exchange"
@@ -253,6 +254,19 @@ public final class Tls12ServerHandshake {
             case ECDSA: return key instanceof ECKey;
             default: return false;
         }
+    }
+
+    /**
+     * RFC 8422 §5.1.1, §5.3: an ECDSA certificate's curve must be one the client listed in
+     * supported_groups (OpenSSL refuses it otherwise, with "wrong curve").
+     */
+    static boolean curveAccepted(PublicKey key, List<Integer> clientGroups) {
+        if (!(key instanceof ECKey ec) || clientGroups == null) {
+            return true;
+        }
+        int bits = ec.getParams().getCurve().getField().getFieldSize();
+        NamedGroup curve = bits == 256 ? NamedGroup.SECP256R1 : bits == 384 ? NamedGroup.SECP384R1 : null;
+        return curve != null ? clientGroups.contains(curve.code()) : clientGroups.contains(0x0019); // secp521r1
     }
 
     /**
