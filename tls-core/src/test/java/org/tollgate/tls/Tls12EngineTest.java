@@ -47,12 +47,13 @@ class Tls12EngineTest {
             if (s.isTls13()) {
                 continue;
             }
-            KeyType key = s.authentication() == CipherSuite.Authentication.ECDSA ? KeyType.EC_P256 : KeyType.RSA_2048;
+            boolean ecdsa = s.authentication() == CipherSuite.Authentication.ECDSA;
             if (s.keyExchange() == CipherSuite.KeyExchange.RSA) {
-                out.add(Arguments.of(s, null, key));
+                out.add(Arguments.of(s, null, KeyType.RSA_2048));
             } else {
                 for (NamedGroup g : NamedGroup.values()) {
-                    out.add(Arguments.of(s, g, key));
+                    // RFC 8422: the ECDSA certificate's curve must be among the client's groups.
+                    out.add(Arguments.of(s, g, !ecdsa ? KeyType.RSA_2048 : g == NamedGroup.SECP384R1 ? KeyType.EC_P384 : KeyType.EC_P256));
                 }
             }
         }
@@ -63,7 +64,9 @@ class Tls12EngineTest {
     @MethodSource("everySuiteAndGroup")
     void everySuiteKeyExchangeAndCertificate(CipherSuite suite, NamedGroup group, KeyType key) throws Exception {
         TlsConfig.Builder c = client12().cipherSuites(List.of(suite));
-        if (group != null) {
+        if (group == NamedGroup.X25519 && key == KeyType.EC_P256) {
+            c.groups(List.of(group, NamedGroup.SECP256R1)); // the certificate's curve too; x25519 is preferred
+        } else if (group != null) {
             c.groups(List.of(group));
         }
         EnginePair p = new EnginePair(c.build(), server(key).build(), "localhost").handshake();
@@ -73,8 +76,8 @@ class Tls12EngineTest {
             assertEquals(suite, s.cipherSuite());
             assertEquals(group, s.group());
             assertTrue(s.extendedMasterSecret());
-            assertEquals(group == null ? null
-                    : key == KeyType.EC_P256 ? SignatureScheme.ECDSA_SECP256R1_SHA256 : SignatureScheme.RSA_PSS_RSAE_SHA256,
+            assertEquals(group == null ? null : key == KeyType.EC_P256 ? SignatureScheme.ECDSA_SECP256R1_SHA256
+                    : key == KeyType.EC_P384 ? SignatureScheme.ECDSA_SECP384R1_SHA384 : SignatureScheme.RSA_PSS_RSAE_SHA256,
                     s.signatureScheme());
             assertTrue(s.oneLine().startsWith("TLSv1.2 " + suite.ianaName()), s.oneLine());
         }
@@ -141,6 +144,15 @@ class Tls12EngineTest {
             }
             TlsEngineTest.exchange(p, 500);
         }
+    }
+
+    @Test
+    void anEcdsaCertificateOnACurveTheClientDoesNotSupportIsNotUsed() {
+        TlsConfig c = client12().groups(List.of(NamedGroup.X25519))
+                .cipherSuites(List.of(CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256)).build();
+        TlsException e = assertThrows(TlsException.class, new EnginePair(c, server(KeyType.EC_P256).build(), "localhost")::handshake);
+        assertEquals(Alert.HANDSHAKE_FAILURE, e.alert());
+        assertTrue(e.getMessage().contains("on a curve it supports"), e.getMessage());
     }
 
     @Test
