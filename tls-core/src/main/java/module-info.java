@@ -11,4 +11,5 @@ module org.tollgate.tls.core {
     exports org.tollgate.tls;
     exports org.tollgate.tls.cert;
     exports org.tollgate.tls.nio;
+    exports org.tollgate.tls.explain;
 }

@@ -72,6 +72,17 @@ class OurClientAgainstOpenSslServerTest {
         }
     }
 
+    @Test
+    void newSessionTicketsFromOpenSslAreAccepted() throws Exception {
+        // s_server sends two NewSessionTickets after the handshake (RFC 8446 §4.6.1); the
+        // client takes them in stride and the connection goes on.
+        try (TlsConnection connection = OurClient.connect(www.port(), "localhost", config().build())) {
+            String page = get(connection);
+            assertTrue(page.contains("New, TLSv1.3"), page);
+            assertTrue(connection.ticketsReceived() >= 1, "tickets received: " + connection.ticketsReceived());
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource({"x25519", "secp256r1", "secp384r1"})
     void eachGroup(String group) throws Exception {

@@ -2,6 +2,8 @@ package org.tollgate.tls.client;
 
 import java.io.BufferedInputStream;
 import java.io.EOFException;
+import java.io.FilterInputStream;
+import java.io.InputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -20,18 +22,21 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Stack;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import org.tollgate.tls.CipherSuite;
 import org.tollgate.tls.HandshakeSummary;
-import org.tollgate.tls.HandshakeTrace;
 import org.tollgate.tls.KeyLog;
 import org.tollgate.tls.NamedGroup;
 import org.tollgate.tls.ProtocolVersion;
 import org.tollgate.tls.TlsConfig;
 import org.tollgate.tls.cert.CertificateVerifier;
+import org.tollgate.tls.explain.HandshakeExplainer;
+import org.tollgate.tls.explain.HtmlPage;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -113,8 +118,18 @@ public final class Main implements Callable<Integer> {
     @Option(names = {"-i", "--include"}, description = "Print the response status line and headers before the body.")
     boolean include;
 
-    @Option(names = "--explain", description = "Trace the handshake on stderr: every message sent and received, and why.")
+    @Option(names = "--explain", arity = "0", paramLabel = "html FILE", parameterConsumer = ExplainOption.class,
+            description = {"Explain the connection on stderr as the six steps of TLS: each message's fields as an"
+                    + " annotated hex dump, the key exchange, the derived keys (truncated), the certificate check and"
+                    + " the RFC sections.",
+                    "--explain=html FILE writes the same as one self-contained HTML page instead, every message and"
+                    + " field expandable."})
     boolean explain;
+
+    /** Where {@code --explain=html FILE} writes the page; null for the text on stderr. */
+    Path explainHtml;
+
+    private HandshakeExplainer explainer;
 
     @Option(names = "--key-update", description = "Send a KeyUpdate asking the server to update too, before the request.")
     boolean keyUpdate;
@@ -178,6 +193,14 @@ public final class Main implements Callable<Integer> {
             return EXIT_USAGE;
         }
         String sni = serverName != null ? serverName : target.host();
+        try {
+            return fetch(target, config, sni);
+        } finally {
+            writeExplainPage();
+        }
+    }
+
+    private int fetch(Target target, TlsConfig config, String sni) {
         if (insecure) {
             err.println("WARNING: --insecure: the server's certificate is NOT checked; anyone on the path can read"
                     + " and change this connection");
@@ -205,11 +228,20 @@ public final class Main implements Callable<Integer> {
                         + "Accept: */*\r\n"
                         + "Connection: close\r\n\r\n";
                 OutputStream tlsOut = connection.outputStream();
-                tlsOut.write(request.getBytes(StandardCharsets.US_ASCII));
+                byte[] requestBytes = request.getBytes(StandardCharsets.US_ASCII);
+                tlsOut.write(requestBytes);
                 tlsOut.flush();
-                HttpResponseReader reader = new HttpResponseReader(new BufferedInputStream(connection.inputStream(), 16384));
+                if (explainer != null) {
+                    explainer.applicationData(true, requestBytes);
+                }
+                CountingInputStream counted = new CountingInputStream(connection.inputStream());
+                HttpResponseReader reader = new HttpResponseReader(new BufferedInputStream(counted, 16384));
                 reader.read(include ? out : null, out);
                 out.flush();
+                if (explainer != null) {
+                    explainer.applicationData(false, counted.start(), counted.count());
+                    explainer.closed();
+                }
                 if (keyUpdate) {
                     err.println("* KeyUpdates received from the server: " + connection.keyUpdatesReceived());
                 }
@@ -282,13 +314,16 @@ public final class Main implements Callable<Integer> {
             b.verifier(CertificateVerifier.systemDefault());
         }
         b.keyLog(keyLogFile != null ? KeyLog.toFile(keyLogFile) : KeyLog.fromEnvironment());
-        if (explain) {
-            b.trace(new ExplainTrace(err));
-        }
         if (timeout() != null) {
             b.handshakeTimeout(timeout());
         }
-        return b.build();
+        TlsConfig config = b.build();
+        if (explain) {
+            PrintStream text = explainHtml == null ? err : new PrintStream(OutputStream.nullOutputStream());
+            explainer = new HandshakeExplainer(text, insecure ? null : config.verifier());
+            config = HandshakeExplainer.wire(config, explainer);
+        }
+        return config;
     }
 
     private static <T> List<T> parseAll(List<String> names, Function<String, T> parser) {
@@ -304,27 +339,79 @@ public final class Main implements Callable<Integer> {
         return result;
     }
 
-    /** Prints the handshake as it happens: {@code * > ClientHello (245 bytes)} with what it says, and the engine's notes. */
-    static final class ExplainTrace implements HandshakeTrace {
-        private final PrintStream err;
-
-        ExplainTrace(PrintStream err) {
-            this.err = err;
+    /** Writes the {@code --explain=html} page, whether the connection worked or not. */
+    private void writeExplainPage() {
+        if (explainer == null || explainHtml == null) {
+            return;
         }
+        try {
+            HtmlPage.write(explainHtml, explainer.explanations());
+            err.println("* explanation of the connection written to " + explainHtml);
+        } catch (IOException e) {
+            err.println("tls-client: cannot write " + explainHtml + ": " + e.getMessage());
+        }
+    }
 
+    /**
+     * {@code --explain} alone, or {@code --explain=html FILE} (also {@code --explain html FILE}):
+     * a plain optional value would swallow the URL that usually follows.
+     */
+    static final class ExplainOption implements CommandLine.IParameterConsumer {
         @Override
-        public void message(boolean outbound, String name, byte[] encoded, String details) {
-            err.println("* " + (outbound ? "> " : "< ") + name + " (" + encoded.length + " bytes)");
-            if (details != null && !details.isBlank()) {
-                for (String line : details.split("\n")) {
-                    err.println("*       " + line);
+        public void consumeParameters(Stack<String> args, ArgSpec argSpec, CommandSpec commandSpec) {
+            Main main = (Main) commandSpec.userObject();
+            main.explain = true;
+            if (!args.isEmpty() && (args.peek().equals("html") || args.peek().equals("text"))) {
+                if (args.pop().equals("html")) {
+                    if (args.isEmpty() || args.peek().startsWith("-")) {
+                        throw new CommandLine.ParameterException(commandSpec.commandLine(), "--explain=html needs a FILE to write");
+                    }
+                    main.explainHtml = Path.of(args.pop());
                 }
             }
         }
+    }
+
+    /** Counts what the response reader consumed and keeps its first bytes, for step 6 of the explanation. */
+    static final class CountingInputStream extends FilterInputStream {
+        private final byte[] start = new byte[256];
+        private long count;
+
+        CountingInputStream(InputStream in) {
+            super(in);
+        }
 
         @Override
-        public void note(String text) {
-            err.println("*     " + text);
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                note(new byte[] {(byte) b}, 0, 1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                note(b, off, n);
+            }
+            return n;
+        }
+
+        private void note(byte[] b, int off, int n) {
+            if (count < start.length) {
+                System.arraycopy(b, off, start, (int) count, (int) Math.min(n, start.length - count));
+            }
+            count += n;
+        }
+
+        byte[] start() {
+            return java.util.Arrays.copyOf(start, (int) Math.min(count, start.length));
+        }
+
+        long count() {
+            return count;
         }
     }
 

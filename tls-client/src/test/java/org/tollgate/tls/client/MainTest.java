@@ -103,14 +103,54 @@ class MainTest {
     }
 
     @Test
-    void explainTracesTheHandshake() throws Exception {
-        Result r = run("--cafile", ca.toString(), "--explain", opensslUrl("-www"));
+    void explainTellsTheSixSteps() throws Exception {
+        Path keyLog = dir.resolve("explained-keys.log");
+        Result r = run("--cafile", ca.toString(), "--keylog", keyLog.toString(), "--explain", opensslUrl("-www"));
         assertEquals(0, r.exitCode(), r.err());
-        for (String expected : List.of("* > ClientHello (", "* < ServerHello (", "* < EncryptedExtensions (",
-                "* < Certificate (", "* < CertificateVerify (", "* < Finished (", "* > Finished (")) {
+        for (String expected : List.of("=== Step 1: ClientHello", ">>> sent ClientHello, ", "0004  03 03 ",
+                "extension key_share", "=== Step 2: ServerHello: the server's choice", "<<< received ServerHello, ",
+                "=== Step 4: Premaster secret: ECDHE key exchange", "Why TLS 1.3 removed RSA key exchange",
+                "=== Step 5: Key schedule: handshake secrets and keys", "CLIENT_HANDSHAKE_TRAFFIC_SECRET = ",
+                "<<< received Certificate, ", "anchor          : CN=Tollgate Demo CA",
+                "PASSED: server certificate CN=localhost verified for localhost", "<<< received CertificateVerify, ",
+                "=== Step 5: Key schedule: master secret and session keys", "CLIENT_TRAFFIC_SECRET_0 ",
+                "=== Step 6: Encrypted application data", "we send ", "(\"GET / HTTP/1.1\")", "(\"HTTP/1.0 200 ok\")",
+                "=== Step 6: Close")) {
             assertTrue(r.err().contains(expected), expected + " missing in:\n" + r.err());
         }
-        assertTrue(r.err().contains("peer sent close_notify"), r.err());
+        // --keylog still gets the secrets while the explainer shows them.
+        assertTrue(Files.readString(keyLog).contains("CLIENT_TRAFFIC_SECRET_0 "));
+    }
+
+    @Test
+    void explainRefusedCertificateSaysWhy() throws Exception {
+        Result r = run("--cafile", ca.toString(), "--servername", "example.com", "--explain", opensslUrl("-www"));
+        assertEquals(60, r.exitCode(), r.err());
+        assertTrue(r.err().contains("name            : example.com does NOT match the leaf's subjectAltName"), r.err());
+        assertTrue(r.err().contains("FAILED: sending fatal alert: "), r.err());
+    }
+
+    @Test
+    void explainHtmlWritesOnePage() throws Exception {
+        Path page = dir.resolve("connection.html");
+        Result r = run("--cafile", ca.toString(), "--explain=html", page.toString(), opensslUrl("-www"));
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.err().contains("* explanation of the connection written to " + page), r.err());
+        assertFalse(r.err().contains("=== Step"), "the text goes to the page, not stderr: " + r.err());
+        String html = Files.readString(page);
+        for (String expected : List.of("<!DOCTYPE html>", "data-message=\"ClientHello\"", "data-message=\"Finished\"",
+                "data-step=\"4\"", "<details class=\"field\"", "legacy_version")) {
+            assertTrue(html.contains(expected), expected + " missing in the page");
+        }
+        assertFalse(html.contains("http://") || html.contains("https://") || html.contains("src="),
+                "the page loads nothing from the network");
+    }
+
+    @Test
+    void explainHtmlWithoutFileIsAUsageError() {
+        Result r = run("--explain=html");
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().contains("--explain=html needs a FILE"), r.err());
     }
 
     @Test

@@ -28,16 +28,22 @@ import org.tollgate.tls.SignatureScheme;
  * (RFC 8446 §4.4.2); a root is usually left out, since the peer must already have it.
  * The constructor checks that the key belongs to the leaf.
  *
- * @param chain      the certificate chain, leaf first; never empty
- * @param privateKey the leaf's private key
+ * <p>What a handshake asks of it on every connection (its names, the schemes its key can
+ * sign with) is worked out once, here.
  */
-public record CertifiedKey(List<X509Certificate> chain, PrivateKey privateKey) {
+public final class CertifiedKey {
+    private final List<X509Certificate> chain;
+    private final PrivateKey privateKey;
+    private final List<org.bouncycastle.asn1.x509.GeneralName> subjectAltNames;
+    private final List<SignatureScheme> signatureSchemes;
 
     /**
+     * @param chain      the certificate chain, leaf first; never empty
+     * @param privateKey the leaf's private key
      * @throws IllegalArgumentException if the chain is empty or the key does not belong
      *                                  to the leaf certificate
      */
-    public CertifiedKey {
+    public CertifiedKey(List<X509Certificate> chain, PrivateKey privateKey) {
         chain = List.copyOf(chain);
         Objects.requireNonNull(privateKey, "privateKey");
         if (chain.isEmpty()) {
@@ -48,6 +54,20 @@ public record CertifiedKey(List<X509Certificate> chain, PrivateKey privateKey) {
             throw new IllegalArgumentException("the private key does not match the certificate "
                     + chain.get(0).getSubjectX500Principal().getName() + " (" + mismatch + ")");
         }
+        this.chain = chain;
+        this.privateKey = privateKey;
+        this.subjectAltNames = HostnameVerifier.subjectAltNames(chain.get(0));
+        this.signatureSchemes = schemesOf(chain.get(0).getPublicKey());
+    }
+
+    /** The certificate chain, leaf first. */
+    public List<X509Certificate> chain() {
+        return chain;
+    }
+
+    /** The leaf's private key. */
+    public PrivateKey privateKey() {
+        return privateKey;
     }
 
     /**
@@ -74,7 +94,7 @@ public record CertifiedKey(List<X509Certificate> chain, PrivateKey privateKey) {
 
     /** True when the leaf is valid for {@code host}, by {@link HostnameVerifier}'s rules (SNI selection). */
     public boolean matchesServerName(String host) {
-        return HostnameVerifier.matches(leaf(), host);
+        return HostnameVerifier.matches(subjectAltNames, host);
     }
 
     /**
@@ -84,7 +104,10 @@ public record CertifiedKey(List<X509Certificate> chain, PrivateKey privateKey) {
      * TLS 1.3 cannot use.
      */
     public List<SignatureScheme> signatureSchemes() {
-        PublicKey key = leaf().getPublicKey();
+        return signatureSchemes;
+    }
+
+    private static List<SignatureScheme> schemesOf(PublicKey key) {
         if (key instanceof ECKey ec) {
             String curve = ecCurveName(ec.getParams());
             for (SignatureScheme scheme : SignatureScheme.values()) {

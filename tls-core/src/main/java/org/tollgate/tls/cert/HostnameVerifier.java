@@ -41,12 +41,17 @@ public final class HostnameVerifier {
     /** True when {@code cert}'s subjectAltName covers {@code host}. */
     public static boolean matches(X509Certificate cert, String host) {
         Objects.requireNonNull(cert, "cert");
+        return matches(subjectAltNames(cert), host);
+    }
+
+    /** {@link #matches(X509Certificate, String)} over a leaf's already decoded subjectAltName entries. */
+    static boolean matches(List<GeneralName> subjectAltNames, String host) {
         Objects.requireNonNull(host, "host");
         byte[] ip = parseIpAddress(host);
         if (ip == null && (host.indexOf(':') >= 0 || host.indexOf('[') >= 0)) {
             return false; // neither an IP literal we understand nor a DNS name
         }
-        for (GeneralName name : subjectAltNames(cert)) {
+        for (GeneralName name : subjectAltNames) {
             if (ip != null) {
                 // RFC 9525 §6.2: an IP reference identity matches only an iPAddress entry.
                 if (name.getTagNo() == GeneralName.iPAddress
@@ -77,7 +82,7 @@ public final class HostnameVerifier {
         return names;
     }
 
-    private static List<GeneralName> subjectAltNames(X509Certificate cert) {
+    static List<GeneralName> subjectAltNames(X509Certificate cert) {
         byte[] extension = cert.getExtensionValue(Extension.subjectAlternativeName.getId());
         if (extension == null) {
             return List.of();

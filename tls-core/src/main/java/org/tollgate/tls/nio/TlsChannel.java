@@ -66,6 +66,8 @@ public final class TlsChannel implements ByteChannel {
     private final ByteBuffer netOut;
     private final ReentrantLock readLock = new ReentrantLock();
     private final ReentrantLock writeLock = new ReentrantLock();
+    /** Held while the handshake runs: netIn then belongs to it, not to readers. */
+    private final ReentrantLock handshakeLock = new ReentrantLock();
 
     private boolean started;
     private volatile boolean closed;
@@ -136,7 +138,9 @@ public final class TlsChannel implements ByteChannel {
      * returns only when done. Reads and writes call it implicitly.
      */
     public boolean handshake() throws IOException {
-        readLock.lock();
+        // Lock order: readLock (if held) -> handshakeLock -> writeLock. A writer never waits
+        // for readLock, which a reader holds while blocked for application data.
+        handshakeLock.lock();
         try {
             writeLock.lock();
             try {
@@ -145,7 +149,7 @@ public final class TlsChannel implements ByteChannel {
                 writeLock.unlock();
             }
         } finally {
-            readLock.unlock();
+            handshakeLock.unlock();
         }
     }
 
@@ -194,15 +198,8 @@ public final class TlsChannel implements ByteChannel {
         try {
             while (true) {
                 checkUsable();
-                if (!isHandshakeComplete()) {
-                    writeLock.lock();
-                    try {
-                        if (!handshakeLocked()) {
-                            return 0;
-                        }
-                    } finally {
-                        writeLock.unlock();
-                    }
+                if (!isHandshakeComplete() && !handshake()) {
+                    return 0;
                 }
                 synchronized (engine) {
                     if (engine.applicationDataAvailable() > 0) {

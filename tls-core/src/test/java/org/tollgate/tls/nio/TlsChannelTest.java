@@ -138,6 +138,23 @@ class TlsChannelTest {
     }
 
     @Test
+    void aWriterIsNotBlockedByAReaderWaitingForData() throws Exception {
+        Future<TlsChannel> accepted = acceptAndHandshake();
+        try (TlsChannel client = TlsChannel.client(connect(), CLIENT, "localhost")) {
+            // The reader starts first: it runs the handshake, then waits for data that only
+            // comes after the writer (another thread) has sent its request.
+            Future<byte[]> reader = pool.submit(() -> readFully(client, 5, 100));
+            Thread.sleep(100);
+            writeFully(client, "ping?".getBytes());
+            try (TlsChannel server = accepted.get(10, TimeUnit.SECONDS)) {
+                assertArrayEquals("ping?".getBytes(), readFully(server, 5, 100));
+                writeFully(server, "pong!".getBytes());
+                assertArrayEquals("pong!".getBytes(), reader.get(10, TimeUnit.SECONDS));
+            }
+        }
+    }
+
+    @Test
     void explicitHandshakeThenTinyReadsAndWrites() throws Exception {
         Future<TlsChannel> accepted = acceptServer(SERVER);
         try (TlsChannel client = TlsChannel.client(connect(), CLIENT, "localhost");
@@ -188,7 +205,6 @@ class TlsChannelTest {
             ByteBuffer in = ByteBuffer.allocate(777);
             ByteArrayOutputStream received = new ByteArrayOutputStream();
             boolean eof = false;
-            int zeroWrites = 0;
             while (!eof) {
                 selector.select(5000);
                 if (key.isConnectable() && socket.finishConnect()) {
@@ -198,9 +214,7 @@ class TlsChannelTest {
                     continue;
                 }
                 if (out.hasRemaining()) {
-                    if (client.write(out) == 0) {
-                        zeroWrites++;
-                    }
+                    client.write(out); // 0 while the handshake runs or the socket is full
                 } else {
                     client.flush();
                 }
@@ -214,7 +228,6 @@ class TlsChannelTest {
             }
             assertArrayEquals(response, received.toByteArray());
             assertFalse(client.isTruncated());
-            assertTrue(zeroWrites > 0, "the handshake made at least one write wait");
             client.close();
             serverSide.get(10, TimeUnit.SECONDS);
         }

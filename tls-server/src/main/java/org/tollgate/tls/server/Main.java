@@ -16,12 +16,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.tollgate.tls.CipherSuite;
-import org.tollgate.tls.HandshakeTrace;
 import org.tollgate.tls.KeyLog;
 import org.tollgate.tls.NamedGroup;
 import org.tollgate.tls.ProtocolVersion;
 import org.tollgate.tls.TlsConfig;
 import org.tollgate.tls.cert.CertifiedKey;
+import org.tollgate.tls.explain.HandshakeExplainer;
 import org.tollgate.tls.cert.DemoCertificates;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -81,7 +81,8 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--mode", paramLabel = "MODE", description = "https or echo (default: ${DEFAULT-VALUE}).")
     Mode mode = Mode.https;
 
-    @Option(names = "--explain", description = "Print every handshake message in and out, with sizes and the engine's decisions, to stderr.")
+    @Option(names = "--explain", description = "Explain every handshake on stderr as the six steps of TLS: each message's fields as an"
+                    + " annotated hex dump, the key exchange, the derived keys (truncated) and the RFC sections.")
     boolean explain;
 
     @Option(names = "--threads", paramLabel = "N", description = "Event loop threads (default: one per core, ${DEFAULT-VALUE} here).")
@@ -122,13 +123,12 @@ public final class Main implements Callable<Integer> {
 
     /** Parses {@code args} and runs; returns the exit code: 0 done, 1 failure, 2 bad options. */
     static int run(String[] args, PrintStream out, PrintStream err) {
-        Main main = new Main();
-        main.out = out;
-        main.err = err;
-        return commandLine(main, out, err).execute(args);
+        return commandLine(new Main(), out, err).execute(args);
     }
 
     static CommandLine commandLine(Main main, PrintStream out, PrintStream err) {
+        main.out = out;
+        main.err = err;
         CommandLine cl = new CommandLine(main);
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
@@ -177,9 +177,6 @@ public final class Main implements Callable<Integer> {
         }
         config.handshakeTimeout(handshakeTimeout);
         config.keyLog(keylog != null ? KeyLog.toFile(keylog) : KeyLog.fromEnvironment());
-        if (explain) {
-            config.trace(new StderrTrace(err));
-        }
         if (cert != null) {
             config.certificate(CertifiedKey.load(cert, key));
         } else {
@@ -189,9 +186,13 @@ public final class Main implements Callable<Integer> {
             out.println("No --cert given: made a demo CA and a certificate for localhost, 127.0.0.1 and ::1.");
             out.println("Demo CA certificate written to " + demoCa + "; trust it with, for example:");
             out.println("  curl --cacert " + demoCa + " https://localhost:" + (port == 0 ? "PORT" : port) + "/");
-            out.println("  tls-client --cafile " + demoCa + " localhost:" + (port == 0 ? "PORT" : port));
+            out.println("  tls-client --cafile " + demoCa + " https://localhost:" + (port == 0 ? "PORT" : port) + "/");
         }
         TlsConfig tlsConfig = config.build();
+        if (explain) {
+            // One explainer for the whole server: concurrent handshakes interleave in its output.
+            tlsConfig = HandshakeExplainer.wire(tlsConfig, new HandshakeExplainer(err));
+        }
 
         server = TlsServer.builder()
                 .config(tlsConfig)
@@ -225,26 +226,6 @@ public final class Main implements Callable<Integer> {
             s.close();
         }
         stopped.countDown();
-    }
-
-    /** Prints the handshake as it happens, for {@code --explain}. */
-    static final class StderrTrace implements HandshakeTrace {
-        private final PrintStream err;
-
-        StderrTrace(PrintStream err) {
-            this.err = err;
-        }
-
-        @Override
-        public void message(boolean outbound, String name, byte[] encoded, String details) {
-            err.println("[" + Thread.currentThread().getName() + "] " + (outbound ? ">>> " : "<<< ") + name + " ("
-                    + encoded.length + " bytes)" + (details == null || details.isEmpty() ? "" : ": " + details));
-        }
-
-        @Override
-        public void note(String text) {
-            err.println("[" + Thread.currentThread().getName() + "]     " + text);
-        }
     }
 
     // ------------------------------------------------------------------ option converters

@@ -1,0 +1,146 @@
+package org.tollgate.bench;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.results.BenchmarkResult;
+import org.openjdk.jmh.results.IterationResult;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.CommandLineOptions;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+
+/**
+ * Runs every benchmark of this package with the short settings their annotations give (one
+ * fork; a few seconds of warm-up and measurement each, about four minutes in all), with
+ * JMH's allocation profiler, and prints Tollgate against SunJSSE as a table of ratios.
+ * Every figure in the table is the median over the measurement iterations, since on a
+ * shared machine a single iteration can stall.
+ * Arguments are JMH's own ({@code -f}, {@code -wi}, {@code -i}, {@code -r}, {@code -p},
+ * a benchmark regex, ...) and override those defaults.
+ */
+public final class RunAll {
+
+    private RunAll() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        CommandLineOptions cmd = new CommandLineOptions(args);
+        // The builder's settings win over its parent's, so set a default only where the command line has none.
+        OptionsBuilder b = new OptionsBuilder();
+        b.parent(cmd);
+        if (cmd.getProfilers().isEmpty()) {
+            b.addProfiler(GCProfiler.class);
+        }
+        if (!cmd.shouldFailOnError().hasValue()) {
+            b.shouldFailOnError(true);
+        }
+        if (cmd.getIncludes().isEmpty()) {
+            b.include(RunAll.class.getPackageName() + ".*Benchmark.*");
+        }
+        Options options = b.build();
+        Collection<RunResult> results = new Runner(options).run();
+        System.out.println();
+        System.out.println(report(results));
+    }
+
+    /** One row per benchmark and parameter set other than impl; columns for each impl and the ratio. */
+    static String report(Collection<RunResult> results) {
+        Map<String, Map<String, RunResult>> rows = new LinkedHashMap<>();
+        for (RunResult r : results) {
+            String bench = r.getParams().getBenchmark();
+            bench = bench.substring(bench.lastIndexOf('.', bench.lastIndexOf('.') - 1) + 1);
+            String key = r.getParams().getParam("key");
+            String row = bench + (key == null ? "" : " " + key);
+            rows.computeIfAbsent(row, k -> new LinkedHashMap<>()).put(r.getParams().getParam("impl"), r);
+        }
+        StringBuilder out = new StringBuilder();
+        out.append(String.format(Locale.ROOT, "Java %s (%s), %d CPUs%n", System.getProperty("java.version"),
+                System.getProperty("java.vm.name"), Runtime.getRuntime().availableProcessors()));
+        out.append("| benchmark | metric | Tollgate | SunJSSE | Tollgate / JSSE |\n|---|---|---|---|---|\n");
+        for (Map.Entry<String, Map<String, RunResult>> row : rows.entrySet()) {
+            RunResult t = row.getValue().get("tollgate");
+            RunResult j = row.getValue().get("jsse");
+            if (t == null || j == null) {
+                continue;
+            }
+            boolean bulk = row.getKey().startsWith("BulkBenchmark");
+            if (bulk) {
+                line(out, row.getKey(), "MB/s, wall clock", mbPerSecond(t), mbPerSecond(j));
+                line(out, row.getKey(), "MB per CPU second", mbPerCpuSecond(t), mbPerCpuSecond(j));
+            } else {
+                line(out, row.getKey(), "handshakes/s, wall clock", score(t), score(j));
+                line(out, row.getKey(), "server CPU µs per handshake", perHandshake(t, "serverCpuNanos"),
+                        perHandshake(j, "serverCpuNanos"));
+                line(out, row.getKey(), "client CPU µs per handshake", perHandshake(t, "clientCpuNanos"),
+                        perHandshake(j, "clientCpuNanos"));
+            }
+            line(out, row.getKey(), "bytes allocated per op", secondary(t, "gc.alloc.rate.norm"),
+                    secondary(j, "gc.alloc.rate.norm"));
+        }
+        return out.toString();
+    }
+
+    private static void line(StringBuilder out, String bench, String metric, double t, double j) {
+        out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |%n", bench, metric, fmt(t), fmt(j),
+                Double.isNaN(t) || Double.isNaN(j) || j == 0 ? "—" : String.format(Locale.ROOT, "%.2f", t / j)));
+    }
+
+    private static String fmt(double v) {
+        if (Double.isNaN(v)) {
+            return "—";
+        }
+        return v >= 100 ? String.format(Locale.ROOT, "%,.0f", v) : String.format(Locale.ROOT, "%.1f", v);
+    }
+
+    /** Median over measurement iterations of the primary score (other processes make single iterations stall). */
+    private static double score(RunResult r) {
+        return median(r, it -> it.getPrimaryResult().getScore());
+    }
+
+    private static double mbPerSecond(RunResult r) {
+        return score(r) * BulkBenchmark.WRITE_SIZE / 1e6;
+    }
+
+    private static double secondary(RunResult r, String name) {
+        return median(r, it -> value(it, name));
+    }
+
+    /** A side's CPU microseconds per handshake: per iteration, CPU nanoseconds / handshakes; the median of those. */
+    private static double perHandshake(RunResult r, String counter) {
+        return median(r, it -> value(it, counter) / value(it, "handshakes") / 1000);
+    }
+
+    /** Megabytes of application data per second of the benchmark thread's CPU, median over iterations. */
+    private static double mbPerCpuSecond(RunResult r) {
+        return median(r, it -> BulkBenchmark.WRITE_SIZE / (value(it, "cpuNanos") / value(it, "cpuOps")) * 1e9 / 1e6);
+    }
+
+    private static double value(IterationResult it, String name) {
+        Result<?> s = it.getSecondaryResults().get(name);
+        return s == null ? Double.NaN : s.getScore();
+    }
+
+    private static double median(RunResult r, ToDoubleFunction<IterationResult> f) {
+        List<Double> values = new ArrayList<>();
+        for (BenchmarkResult b : r.getBenchmarkResults()) {
+            for (IterationResult it : b.getIterationResults()) {
+                values.add(f.applyAsDouble(it));
+            }
+        }
+        if (values.isEmpty() || values.stream().anyMatch(v -> Double.isNaN(v))) {
+            return Double.NaN;
+        }
+        Collections.sort(values);
+        int n = values.size();
+        return n % 2 == 1 ? values.get(n / 2) : (values.get(n / 2 - 1) + values.get(n / 2)) / 2;
+    }
+}

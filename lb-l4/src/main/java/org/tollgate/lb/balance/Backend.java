@@ -1,0 +1,143 @@
+package org.tollgate.lb.balance;
+
+import java.net.InetSocketAddress;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One server behind the balancer: a name, an address, a weight, a state and counters.
+ *
+ * <p>Thread-safe without locks: weight and state are volatile fields, the counters are
+ * atomics, so many event loops can pick and count at once. Whoever changes weight or state
+ * tells the registered listeners, which is how balancers that precompute a table (smooth
+ * weighted round robin's schedule, Maglev's lookup table) know to rebuild it.
+ *
+ * <p>Balancers never count connections themselves: the forwarder calls
+ * {@link #connectionOpened()} when it commits a client to this backend and
+ * {@link #connectionClosed()} when that connection ends.
+ */
+public final class Backend {
+    /** Largest weight accepted; nginx and HAProxy use similar small ranges (HAProxy: 256). */
+    public static final int MAX_WEIGHT = 1000;
+
+    /** What a backend may be asked to do. */
+    public enum State {
+        /** Takes new connections. */
+        UP,
+        /** Failed its health checks or was ejected: takes nothing new. */
+        DOWN,
+        /** Being taken out of service: existing connections finish, new ones go elsewhere. */
+        DRAINING
+    }
+
+    private final String name;
+    private final InetSocketAddress address;
+    private volatile int weight;
+    private volatile State state = State.UP;
+    private final AtomicInteger active = new AtomicInteger();
+    private final AtomicLong total = new AtomicLong();
+    private final CopyOnWriteArrayList<Runnable> listeners = new CopyOnWriteArrayList<>();
+
+    /** A backend of weight 1. */
+    public Backend(String name, InetSocketAddress address) {
+        this(name, address, 1);
+    }
+
+    public Backend(String name, InetSocketAddress address, int weight) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.address = Objects.requireNonNull(address, "address");
+        this.weight = checkWeight(weight);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    public int weight() {
+        return weight;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /** True when the backend may be given new connections: it is {@link State#UP}. */
+    public boolean isAvailable() {
+        return state == State.UP;
+    }
+
+    /** Connections currently open to this backend. */
+    public int activeConnections() {
+        return active.get();
+    }
+
+    /** Connections ever opened to this backend. */
+    public long totalConnections() {
+        return total.get();
+    }
+
+    /** Changes the weight (1 to {@link #MAX_WEIGHT}); balancers use it from their next pick. */
+    public void setWeight(int weight) {
+        int w = checkWeight(weight);
+        if (this.weight != w) {
+            this.weight = w;
+            fireChanged();
+        }
+    }
+
+    /** Changes the state; balancers skip a backend that is not {@link State#UP} from their next pick. */
+    public void setState(State state) {
+        Objects.requireNonNull(state, "state");
+        if (this.state != state) {
+            this.state = state;
+            fireChanged();
+        }
+    }
+
+    /** Counts a connection committed to this backend. */
+    public void connectionOpened() {
+        active.incrementAndGet();
+        total.incrementAndGet();
+    }
+
+    /** Counts the end of a connection counted by {@link #connectionOpened()}. */
+    public void connectionClosed() {
+        if (active.decrementAndGet() < 0) {
+            active.incrementAndGet();
+            throw new IllegalStateException("connectionClosed() without connectionOpened() on " + name);
+        }
+    }
+
+    /** Runs {@code listener} (on the changing thread) after each weight or state change. */
+    public void addChangeListener(Runnable listener) {
+        listeners.add(Objects.requireNonNull(listener));
+    }
+
+    public void removeChangeListener(Runnable listener) {
+        listeners.remove(listener);
+    }
+
+    private void fireChanged() {
+        for (Runnable l : listeners) {
+            l.run();
+        }
+    }
+
+    private static int checkWeight(int weight) {
+        if (weight < 1 || weight > MAX_WEIGHT) {
+            throw new IllegalArgumentException("weight must be between 1 and " + MAX_WEIGHT + ", not " + weight);
+        }
+        return weight;
+    }
+
+    @Override
+    public String toString() {
+        return name + "(" + address.getHostString() + ":" + address.getPort() + ", weight=" + weight + ", " + state + ")";
+    }
+}

@@ -1,0 +1,37 @@
+package org.tollgate.lb.balance;
+
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Chooses the backend for each new connection. One implementation per algorithm:
+ * {@link RoundRobin}, {@link SmoothWeightedRoundRobin}, {@link LeastConnections},
+ * {@link MaglevHash}, {@link TwoRandomChoices}; {@link Algorithm} names them for
+ * command lines.
+ *
+ * <p>Every implementation is safe to call from many threads at once, takes no lock when
+ * picking, skips backends that are not {@link Backend.State#UP}, and follows weight and
+ * state changes of its backends from the next pick on.
+ */
+public interface Balancer {
+
+    /**
+     * The backend for a new connection from {@code client}, skipping those in
+     * {@code excluded} (backends already tried for this connection); empty when no
+     * backend is available. Only hashing algorithms look at {@code client}.
+     */
+    Optional<Backend> choose(InetAddress client, Set<Backend> excluded);
+
+    /** {@link #choose(InetAddress, Set)} with nothing excluded. */
+    default Optional<Backend> choose(InetAddress client) {
+        return choose(client, Set.of());
+    }
+
+    /** Replaces the set of backends (names must be unique). */
+    void setBackends(List<Backend> backends);
+
+    /** The current backends, whatever their state, in the order given. */
+    List<Backend> backends();
+}

@@ -1,0 +1,354 @@
+package org.tollgate.lb.l4;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.nio.channels.UnresolvedAddressException;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import org.tollgate.lb.balance.Backend;
+import org.tollgate.tls.nio.EventLoop;
+
+/**
+ * One client connection and its backend connection, on one loop thread.
+ *
+ * <ol>
+ * <li>Connect: pick a backend, connect without blocking, bounded by the connect timeout.
+ *     A refusal or timeout happens before any client byte was sent (the client is not
+ *     read until the backend is connected), so the next backend is tried, up to
+ *     {@link ForwarderConfig#connectAttempts()}.</li>
+ * <li>Pump: one fixed buffer per direction. A side is read only when the buffer towards
+ *     the other side is empty; what the other side cannot take at once stays in the
+ *     buffer, that side gets {@code OP_WRITE} and the reading side loses
+ *     {@code OP_READ} until it drains (Netty's HexDumpProxy shape). So a slow reader
+ *     stops the fast writer through TCP flow control, and memory stays at two buffers.</li>
+ * <li>Half-close: end of stream from one side becomes {@code shutdownOutput()} on the
+ *     other once its buffer is flushed; the other direction keeps flowing. When both
+ *     directions have ended, both sockets close.</li>
+ * <li>Reset: an error on one side (a reset, a broken pipe) closes the other side with
+ *     {@code SO_LINGER 0}, which sends a reset too.</li>
+ * <li>Idle: no byte either way for the idle timeout closes both sides.</li>
+ * </ol>
+ */
+final class Connection {
+    private static final System.Logger LOG = System.getLogger(Connection.class.getName());
+    /** Reads per readiness event before yielding to other connections on the loop. */
+    private static final int SPINS = 16;
+
+    private final TcpForwarder forwarder;
+    private final EventLoop loop;
+    private final SocketChannel client;
+    private final InetAddress clientAddress;
+    private final Set<Backend> tried = new HashSet<>();
+    private SelectionKey clientKey;
+    private SocketChannel server;
+    private SelectionKey serverKey;
+    private Backend backend;
+    private EventLoop.Timer connectTimer;
+    private EventLoop.Timer idleTimer;
+    private long lastActivity;
+    private boolean closed;
+
+    /** Client to backend, and backend to client. */
+    private Direction up;
+    private Direction down;
+
+    Connection(TcpForwarder forwarder, EventLoop loop, SocketChannel client) {
+        this.forwarder = forwarder;
+        this.loop = loop;
+        this.client = client;
+        InetAddress a;
+        try {
+            a = ((InetSocketAddress) client.getRemoteAddress()).getAddress();
+        } catch (IOException | NullPointerException e) {
+            a = InetAddress.getLoopbackAddress();
+        }
+        this.clientAddress = a;
+    }
+
+    EventLoop loop() {
+        return loop;
+    }
+
+    /** On the loop thread: register the client (not read yet) and connect to a backend. */
+    void start() {
+        loop.register(client, 0, this::clientReady).whenComplete((key, failure) -> {
+            if (failure != null) {
+                LOG.log(Level.DEBUG, "client could not be registered: " + failure);
+                close();
+                return;
+            }
+            clientKey = key;
+            lastActivity = System.nanoTime();
+            idleTimer = loop.schedule(forwarder.config().idleTimeout(), this::idleCheck);
+            connectNext();
+        });
+    }
+
+    private void connectNext() {
+        ForwarderConfig config = forwarder.config();
+        Optional<Backend> choice = tried.size() < config.connectAttempts()
+                ? forwarder.balancer().choose(clientAddress, tried)
+                : Optional.empty();
+        if (choice.isEmpty()) {
+            LOG.log(Level.WARNING, "no backend for " + clientAddress.getHostAddress()
+                    + (tried.isEmpty() ? ": none available" : ": tried " + tried.size()));
+            close();
+            return;
+        }
+        backend = choice.get();
+        tried.add(backend);
+        backend.connectionOpened();
+        try {
+            server = SocketChannel.open();
+            server.configureBlocking(false);
+            server.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            client.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            boolean connected = server.connect(backend.address());
+            loop.register(server, connected ? 0 : SelectionKey.OP_CONNECT, this::serverReady).whenComplete((key, failure) -> {
+                if (failure != null) {
+                    connectFailed(failure);
+                    return;
+                }
+                serverKey = key;
+                if (connected) {
+                    connected();
+                } else {
+                    connectTimer = loop.schedule(config.connectTimeout(), () -> connectFailed(
+                            new IOException("connect timed out after " + config.connectTimeout().toMillis() + " ms")));
+                }
+            });
+        } catch (IOException | UnresolvedAddressException | SecurityException e) {
+            connectFailed(e);
+        }
+    }
+
+    private void connectFailed(Throwable e) {
+        if (closed) {
+            return;
+        }
+        LOG.log(Level.INFO, "connect to " + backend.name() + " failed: " + e.getMessage());
+        forwarder.stats.connectFailures.incrementAndGet();
+        cancel(connectTimer);
+        connectTimer = null;
+        backend.connectionClosed();
+        backend = null;
+        if (serverKey != null) {
+            serverKey.cancel();
+            serverKey = null;
+        }
+        if (server != null) {
+            closeQuietly(server);
+            server = null;
+        }
+        connectNext(); // no client byte has been read yet, so another backend may take over
+    }
+
+    private void connected() {
+        cancel(connectTimer);
+        connectTimer = null;
+        int size = forwarder.config().bufferSize();
+        up = new Direction(client, server, size, forwarder.stats, true);
+        down = new Direction(server, client, size, forwarder.stats, false);
+        touch();
+        updateInterest();
+    }
+
+    private void serverReady(SelectionKey key) {
+        if (key.isConnectable()) {
+            try {
+                if (!server.finishConnect()) {
+                    return;
+                }
+            } catch (IOException e) {
+                connectFailed(e);
+                return;
+            }
+            connected();
+            return;
+        }
+        pump(key.isReadable() ? down : null, key.isWritable() ? up : null);
+    }
+
+    private void clientReady(SelectionKey key) {
+        if (up == null) {
+            return; // not connected yet
+        }
+        pump(key.isReadable() ? up : null, key.isWritable() ? down : null);
+    }
+
+    /** Moves bytes for a readable side and a writable side, then sets the interest ops both sockets need now. */
+    private void pump(Direction readable, Direction writable) {
+        if (closed) {
+            return;
+        }
+        try {
+            if (writable != null && writable.flush()) {
+                touch();
+            }
+            if (readable != null && readable.transfer()) {
+                touch();
+            }
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "connection through " + backend.name() + " failed: " + e.getMessage());
+            reset();
+            return;
+        }
+        if (up.finished() && down.finished()) {
+            close();
+            return;
+        }
+        updateInterest();
+    }
+
+    private void updateInterest() {
+        if (closed) {
+            return;
+        }
+        clientKey.interestOps((up.wantsRead() ? SelectionKey.OP_READ : 0) | (down.wantsWrite() ? SelectionKey.OP_WRITE : 0));
+        serverKey.interestOps((down.wantsRead() ? SelectionKey.OP_READ : 0) | (up.wantsWrite() ? SelectionKey.OP_WRITE : 0));
+    }
+
+    private void touch() {
+        lastActivity = System.nanoTime();
+    }
+
+    private void idleCheck() {
+        if (closed) {
+            return;
+        }
+        long idleNanos = forwarder.config().idleTimeout().toNanos();
+        long quiet = System.nanoTime() - lastActivity;
+        if (quiet >= idleNanos) {
+            LOG.log(Level.DEBUG, "closing idle connection from " + clientAddress.getHostAddress());
+            close();
+            return;
+        }
+        idleTimer = loop.schedule(java.time.Duration.ofNanos(idleNanos - quiet), this::idleCheck);
+    }
+
+    /** Passes a failure on: both sockets close with a reset (SO_LINGER 0). */
+    private void reset() {
+        for (SocketChannel ch : new SocketChannel[] {client, server}) {
+            if (ch != null && ch.isOpen()) {
+                try {
+                    ch.setOption(StandardSocketOptions.SO_LINGER, 0);
+                } catch (IOException | RuntimeException e) {
+                    LOG.log(Level.TRACE, "SO_LINGER", e);
+                }
+            }
+        }
+        close();
+    }
+
+    /** Closes both sockets and settles the counters; safe to call twice. Loop thread only. */
+    void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        cancel(connectTimer);
+        cancel(idleTimer);
+        closeQuietly(client);
+        if (server != null) {
+            closeQuietly(server);
+        }
+        if (backend != null) {
+            backend.connectionClosed();
+            backend = null;
+        }
+        forwarder.connectionClosed(this);
+    }
+
+    static void closeQuietly(java.nio.channels.Channel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "closing channel", e);
+        }
+    }
+
+    private static void cancel(EventLoop.Timer t) {
+        if (t != null) {
+            t.cancel();
+        }
+    }
+
+    /** One direction: bytes read from {@code from} wait in {@code buffer} until {@code to} takes them. */
+    static final class Direction {
+        private final SocketChannel from;
+        private final SocketChannel to;
+        private final ByteBuffer buffer; // kept flipped: the bytes waiting for 'to' are [position, limit)
+        private final TcpForwarder.Stats stats;
+        private final boolean towardsBackend;
+        private boolean endOfStream;
+        private boolean shutdownSent;
+
+        Direction(SocketChannel from, SocketChannel to, int size, TcpForwarder.Stats stats, boolean towardsBackend) {
+            this.from = from;
+            this.to = to;
+            this.buffer = ByteBuffer.allocateDirect(size).flip();
+            this.stats = stats;
+            this.towardsBackend = towardsBackend;
+        }
+
+        /** Read only when everything read before has been passed on. */
+        boolean wantsRead() {
+            return !endOfStream && !buffer.hasRemaining();
+        }
+
+        boolean wantsWrite() {
+            return buffer.hasRemaining();
+        }
+
+        /** End of stream seen and passed on. */
+        boolean finished() {
+            return shutdownSent;
+        }
+
+        /** Reads and passes bytes on until the reader is empty, the writer is full, or SPINS rounds. True if bytes moved. */
+        boolean transfer() throws IOException {
+            boolean moved = false;
+            for (int i = 0; i < SPINS && wantsRead(); i++) {
+                buffer.clear();
+                int n = from.read(buffer);
+                buffer.flip();
+                if (n < 0) {
+                    endOfStream = true;
+                    break;
+                }
+                if (n == 0) {
+                    break;
+                }
+                stats.buffered(n);
+                moved = true;
+                flush();
+            }
+            flush();
+            return moved;
+        }
+
+        /** Writes what waits; sends the half-close once the stream has ended and all is written. True if bytes moved. */
+        boolean flush() throws IOException {
+            boolean moved = false;
+            if (buffer.hasRemaining()) {
+                int n = to.write(buffer);
+                if (n > 0) {
+                    moved = true;
+                    (towardsBackend ? stats.bytesToBackends : stats.bytesToClients).addAndGet(n);
+                }
+            }
+            if (endOfStream && !buffer.hasRemaining() && !shutdownSent) {
+                shutdownSent = true;
+                to.shutdownOutput(); // RFC 9293 §3.6: the FIN travels on, the other direction stays open
+            }
+            return moved;
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package org.tollgate.lb.l4;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings of a {@link TcpForwarder}. Defaults are safe for a small deployment: 3 s to
+ * connect to a backend, 60 s idle timeout, 10000 connections, 64 KiB per direction per
+ * connection, up to 3 backends tried per connection.
+ */
+public final class ForwarderConfig {
+    private final InetSocketAddress listen;
+    private final Duration connectTimeout;
+    private final Duration idleTimeout;
+    private final int maxConnections;
+    private final int bufferSize;
+    private final int connectAttempts;
+    private final int eventLoops;
+    private final int backlog;
+
+    private ForwarderConfig(Builder b) {
+        this.listen = Objects.requireNonNull(b.listen, "listen address");
+        this.connectTimeout = positive(b.connectTimeout, "connect timeout");
+        this.idleTimeout = positive(b.idleTimeout, "idle timeout");
+        this.maxConnections = atLeastOne(b.maxConnections, "max connections");
+        this.bufferSize = b.bufferSize;
+        if (bufferSize < 1024 || bufferSize > 16 << 20) {
+            throw new IllegalArgumentException("buffer size must be between 1 KiB and 16 MiB, not " + bufferSize);
+        }
+        this.connectAttempts = atLeastOne(b.connectAttempts, "connect attempts");
+        this.eventLoops = atLeastOne(b.eventLoops, "event loops");
+        this.backlog = atLeastOne(b.backlog, "backlog");
+    }
+
+    public static Builder builder(InetSocketAddress listen) {
+        return new Builder(listen);
+    }
+
+    public InetSocketAddress listen() {
+        return listen;
+    }
+
+    /** How long a non-blocking connect to a backend may take before the next backend is tried. */
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /** A connection with no bytes moving either way for this long is closed. */
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    /** Past this many open client connections the forwarder stops accepting (they wait in the backlog). */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    /** Bytes buffered per direction per connection: the forwarder's memory bound. */
+    public int bufferSize() {
+        return bufferSize;
+    }
+
+    /** Backends tried for one connection when connecting fails before any byte was sent. */
+    public int connectAttempts() {
+        return connectAttempts;
+    }
+
+    /** Selector threads; connections are spread over them. */
+    public int eventLoops() {
+        return eventLoops;
+    }
+
+    public int backlog() {
+        return backlog;
+    }
+
+    /** Builds a {@link ForwarderConfig}. */
+    public static final class Builder {
+        private final InetSocketAddress listen;
+        private Duration connectTimeout = Duration.ofSeconds(3);
+        private Duration idleTimeout = Duration.ofSeconds(60);
+        private int maxConnections = 10_000;
+        private int bufferSize = 64 * 1024;
+        private int connectAttempts = 3;
+        private int eventLoops = Runtime.getRuntime().availableProcessors();
+        private int backlog = 1024;
+
+        private Builder(InetSocketAddress listen) {
+            this.listen = listen;
+        }
+
+        public Builder connectTimeout(Duration d) {
+            this.connectTimeout = d;
+            return this;
+        }
+
+        public Builder idleTimeout(Duration d) {
+            this.idleTimeout = d;
+            return this;
+        }
+
+        public Builder maxConnections(int n) {
+            this.maxConnections = n;
+            return this;
+        }
+
+        public Builder bufferSize(int bytes) {
+            this.bufferSize = bytes;
+            return this;
+        }
+
+        public Builder connectAttempts(int n) {
+            this.connectAttempts = n;
+            return this;
+        }
+
+        public Builder eventLoops(int n) {
+            this.eventLoops = n;
+            return this;
+        }
+
+        public Builder backlog(int n) {
+            this.backlog = n;
+            return this;
+        }
+
+        public ForwarderConfig build() {
+            return new ForwarderConfig(this);
+        }
+    }
+
+    private static Duration positive(Duration d, String what) {
+        if (d == null || d.isZero() || d.isNegative()) {
+            throw new IllegalArgumentException(what + " must be positive, not " + d);
+        }
+        return d;
+    }
+
+    private static int atLeastOne(int n, String what) {
+        if (n < 1) {
+            throw new IllegalArgumentException(what + " must be at least 1, not " + n);
+        }
+        return n;
+    }
+}

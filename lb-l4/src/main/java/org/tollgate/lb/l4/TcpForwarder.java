@@ -1,0 +1,231 @@
+package org.tollgate.lb.l4;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.tollgate.lb.balance.Balancer;
+import org.tollgate.tls.nio.EventLoop;
+import org.tollgate.tls.nio.EventLoopGroup;
+
+/**
+ * An L4 TCP load balancer: accepts client connections, picks a backend with a
+ * {@link Balancer}, connects to it without blocking and copies bytes both ways without
+ * looking at them.
+ *
+ * <pre>{@code
+ * Balancer lb = new SmoothWeightedRoundRobin(backends);
+ * try (TcpForwarder f = TcpForwarder.start(ForwarderConfig.builder(listen).build(), lb)) {
+ *     ... f.localAddress() ...
+ * }
+ * }</pre>
+ *
+ * <p>Each connection lives on one selector thread (of {@link ForwarderConfig#eventLoops()});
+ * its two sockets and two fixed buffers are touched only there, so they need no locks. The
+ * balancer and the backends are shared by all threads and are lock-free. What happens to
+ * each connection is described in {@code Connection}.
+ */
+public final class TcpForwarder implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(TcpForwarder.class.getName());
+
+    private final ForwarderConfig config;
+    private final Balancer balancer;
+    private final EventLoopGroup loops;
+    private final boolean ownsLoops;
+    private final ServerSocketChannel server;
+    private final SelectionKey acceptKey;
+    private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicBoolean acceptPaused = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    final Stats stats = new Stats();
+
+    /** Counters shared by the loops. */
+    static final class Stats {
+        final AtomicLong accepted = new AtomicLong();
+        final AtomicLong bytesToBackends = new AtomicLong();
+        final AtomicLong bytesToClients = new AtomicLong();
+        final AtomicLong connectFailures = new AtomicLong();
+        final AtomicInteger bufferedHighWater = new AtomicInteger();
+
+        void buffered(int bytes) {
+            int seen = bufferedHighWater.get();
+            while (bytes > seen && !bufferedHighWater.compareAndSet(seen, bytes)) {
+                seen = bufferedHighWater.get();
+            }
+        }
+    }
+
+    private TcpForwarder(ForwarderConfig config, Balancer balancer, EventLoopGroup group) throws IOException {
+        this.config = config;
+        this.balancer = balancer;
+        this.ownsLoops = group == null;
+        this.loops = ownsLoops ? new EventLoopGroup(config.eventLoops(), "lb-l4") : group;
+        try {
+            server = ServerSocketChannel.open();
+            server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            server.bind(config.listen(), config.backlog());
+            acceptKey = loops.loops().get(0).register(server, SelectionKey.OP_ACCEPT, key -> acceptReady()).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            if (ownsLoops) {
+                loops.close();
+            }
+            if (e instanceof IOException) {
+                throw (IOException) e;
+            }
+            throw new IOException("could not listen on " + config.listen() + ": " + e, e);
+        }
+        LOG.log(Level.INFO, "forwarding " + localAddress() + " over " + balancer.backends().size() + " backends");
+    }
+
+    /** Binds the listening socket and starts {@link ForwarderConfig#eventLoops()} selector threads of its own. */
+    public static TcpForwarder start(ForwarderConfig config, Balancer balancer) throws IOException {
+        return new TcpForwarder(Objects.requireNonNull(config), Objects.requireNonNull(balancer), null);
+    }
+
+    /**
+     * Binds the listening socket and runs on {@code group}'s loops (shared with other
+     * servers; {@link #close()} leaves the group running).
+     */
+    public static TcpForwarder start(ForwarderConfig config, Balancer balancer, EventLoopGroup group) throws IOException {
+        return new TcpForwarder(Objects.requireNonNull(config), Objects.requireNonNull(balancer), Objects.requireNonNull(group));
+    }
+
+    /** The address actually bound (the port is chosen when 0 was asked for). */
+    public InetSocketAddress localAddress() {
+        try {
+            return (InetSocketAddress) server.getLocalAddress();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Balancer balancer() {
+        return balancer;
+    }
+
+    public ForwarderConfig config() {
+        return config;
+    }
+
+    /** Client connections open now. */
+    public int openConnections() {
+        return open.get();
+    }
+
+    /** Client connections accepted since start. */
+    public long acceptedConnections() {
+        return stats.accepted.get();
+    }
+
+    /** Connects to backends that failed (refused, unreachable, timed out). */
+    public long connectFailures() {
+        return stats.connectFailures.get();
+    }
+
+    public long bytesToBackends() {
+        return stats.bytesToBackends.get();
+    }
+
+    public long bytesToClients() {
+        return stats.bytesToClients.get();
+    }
+
+    /**
+     * The most bytes ever waiting in one direction of one connection; never more than
+     * {@link ForwarderConfig#bufferSize()}, which is the point of the backpressure.
+     */
+    public int bufferedHighWater() {
+        return stats.bufferedHighWater.get();
+    }
+
+    /** Stops listening, closes every connection (counting it closed on its backend) and stops the threads. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        Connection.closeQuietly(server);
+        List<CompletableFuture<Void>> done = new ArrayList<>();
+        for (Connection c : connections) {
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            try {
+                c.loop().execute(() -> {
+                    c.close();
+                    f.complete(null);
+                });
+                done.add(f);
+            } catch (IllegalStateException e) {
+                // that loop is already gone
+            }
+        }
+        try {
+            CompletableFuture.allOf(done.toArray(new CompletableFuture<?>[0])).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "connections did not all close in time: " + e);
+        }
+        if (ownsLoops) {
+            loops.close();
+        } else {
+            loops.loops().get(0).execute(() -> acceptKey.cancel());
+        }
+    }
+
+    private void acceptReady() throws IOException {
+        while (open.get() < config.maxConnections()) {
+            SocketChannel client = server.accept();
+            if (client == null) {
+                return;
+            }
+            open.incrementAndGet();
+            stats.accepted.incrementAndGet();
+            EventLoop loop = loops.next();
+            Connection c = new Connection(this, loop, client);
+            connections.add(c);
+            try {
+                loop.execute(c::start);
+            } catch (IllegalStateException e) {
+                connections.remove(c);
+                open.decrementAndGet();
+                Connection.closeQuietly(client);
+            }
+        }
+        // Full: stop accepting; new clients wait in the listen backlog until one closes.
+        acceptPaused.set(true);
+        acceptKey.interestOps(0);
+        LOG.log(Level.DEBUG, "at " + config.maxConnections() + " connections: accepting paused");
+        resumeAcceptIfRoom();
+    }
+
+    /** Called by a connection when it has closed. */
+    void connectionClosed(Connection c) {
+        if (connections.remove(c)) {
+            open.decrementAndGet();
+            resumeAcceptIfRoom();
+        }
+    }
+
+    private void resumeAcceptIfRoom() {
+        if (open.get() < config.maxConnections() && !closed.get() && acceptPaused.compareAndSet(true, false)) {
+            loops.loops().get(0).execute(() -> {
+                if (acceptKey.isValid()) {
+                    acceptKey.interestOps(SelectionKey.OP_ACCEPT);
+                }
+            });
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package org.tollgate.tls.explain;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.tollgate.tls.NamedGroup;
+import org.tollgate.tls.TlsConfig;
+
+/**
+ * The explainer's text for fixed, deterministic TLS 1.3 connections, compared line by line
+ * with golden files in {@code src/test/resources/explain}. After an intended change,
+ * regenerate them from the tls-core directory with
+ * {@code mvn test -Dtest=HandshakeExplainerGoldenTest -Dexplain.regenerate=true}
+ * and read the diff before committing.
+ */
+class HandshakeExplainerGoldenTest {
+
+    @Test
+    void tls13ClientSide() throws Exception {
+        String text = DeterministicConnection.capture(out -> {
+            HandshakeExplainer e = new HandshakeExplainer(out, DeterministicConnection.trust());
+            TlsConfig client = HandshakeExplainer.explain(DeterministicConnection.clientConfig(), e).build();
+            DeterministicConnection.run(client, DeterministicConnection.serverConfig().build(), e, null);
+        });
+        compare("tls13-client.txt", text);
+    }
+
+    @Test
+    void tls13ServerSide() throws Exception {
+        String text = DeterministicConnection.capture(out -> {
+            HandshakeExplainer e = new HandshakeExplainer(out);
+            TlsConfig server = HandshakeExplainer.explain(DeterministicConnection.serverConfig(), e).build();
+            DeterministicConnection.run(DeterministicConnection.clientConfig().build(), server, null, e);
+        });
+        compare("tls13-server.txt", text);
+    }
+
+    @Test
+    void helloRetryRequestClientSide() throws Exception {
+        String text = DeterministicConnection.capture(out -> {
+            HandshakeExplainer e = new HandshakeExplainer(out, DeterministicConnection.trust());
+            // The client offers a key share for x25519 only; the server insists on P-256 first.
+            TlsConfig client = HandshakeExplainer.explain(DeterministicConnection.clientConfig()
+                    .groups(List.of(NamedGroup.X25519, NamedGroup.SECP256R1)).keyShareGroups(List.of(NamedGroup.X25519)), e).build();
+            TlsConfig server = DeterministicConnection.serverConfig().groups(List.of(NamedGroup.SECP256R1, NamedGroup.X25519)).build();
+            DeterministicConnection.run(client, server, e, null);
+        });
+        assertTrue(text.contains("HelloRetryRequest"), text);
+        compare("hrr-client.txt", text);
+    }
+
+    static void compare(String golden, String actual) throws IOException {
+        if (Boolean.getBoolean("explain.regenerate")) {
+            Path file = Path.of("src/test/resources/explain", golden);
+            Files.writeString(file, actual, StandardCharsets.UTF_8);
+            System.out.println("regenerated " + file.toAbsolutePath());
+            return;
+        }
+        String expected;
+        try (InputStream in = HandshakeExplainerGoldenTest.class.getResourceAsStream("/explain/" + golden)) {
+            if (in == null) {
+                throw new AssertionError("no golden file explain/" + golden + ": run with -Dexplain.regenerate=true once");
+            }
+            expected = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        String[] want = expected.split("\n", -1);
+        String[] got = actual.split("\n", -1);
+        for (int i = 0; i < Math.min(want.length, got.length); i++) {
+            assertEquals(want[i], got[i], golden + " differs at line " + (i + 1));
+        }
+        assertEquals(want.length, got.length, golden + ": number of lines");
+    }
+}

@@ -1,0 +1,102 @@
+package org.tollgate.tls.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class MainTest {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(String... args) {
+        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void helpListsTheOptionsAndExitsZero() {
+        assertEquals(0, run("--help"));
+        String help = out.toString(StandardCharsets.UTF_8);
+        for (String option : new String[] {"--host", "--port", "--cert", "--key", "--versions", "--ciphers", "--groups",
+                "--alpn", "--keylog", "--mode", "--explain", "--threads", "--max-connections", "--handshake-timeout", "--demo-ca"}) {
+            assertTrue(help.contains(option), option);
+        }
+    }
+
+    @Test
+    void versionPrintsTheProjectVersion() {
+        assertEquals(0, run("--version"));
+        assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("tls-server "), out.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void badOptionsExitTwoWithAClearMessage() {
+        assertEquals(2, run("--no-such-option"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("Unknown option: '--no-such-option'"), err.toString());
+        err.reset();
+        assertEquals(2, run("--ciphers", "TLS_RSA_WITH_RC4_128_MD5"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--ciphers"), err.toString());
+        err.reset();
+        assertEquals(2, run("--groups", "x25519,nope"));
+        assertEquals(2, run("--versions", "1.0"));
+        assertEquals(2, run("--mode", "ftp"));
+        assertEquals(2, run("--port", "70000"));
+        assertEquals(2, run("--handshake-timeout", "soon"));
+        err.reset();
+        assertEquals(2, run("--cert", "server.pem"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--cert and --key go together"), err.toString());
+    }
+
+    @Test
+    void missingCertificateFileExitsOne(@TempDir Path dir) {
+        assertEquals(1, run("--cert", dir.resolve("none.pem").toString(), "--key", dir.resolve("none.key").toString(),
+                "--port", "0", "--host", "127.0.0.1"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("tls-server: "), err.toString());
+    }
+
+    @Test
+    void demoModeWritesTheCaServesAndStops(@TempDir Path dir) throws Exception {
+        Path ca = dir.resolve("demo-ca.pem");
+        Main main = new Main();
+        PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> Main.commandLine(main, o, o).execute(
+                "--host", "127.0.0.1", "--port", "0", "--demo-ca", ca.toString(), "--threads", "1", "--explain"));
+        while (main.server == null && !exit.isDone()) {
+            Thread.sleep(20);
+        }
+        while (!out.toString(StandardCharsets.UTF_8).contains("listening on") && !exit.isDone()) {
+            Thread.sleep(20);
+        }
+        int port = main.server.localAddress().getPort();
+        assertTrue(Files.readString(ca).startsWith("-----BEGIN CERTIFICATE-----"));
+        // curl, trusting the CA file the program wrote, gets the page.
+        Process curl = new ProcessBuilder("curl", "-sS", "--max-time", "20", "--cacert", ca.toString(),
+                "https://localhost:" + port + "/").redirectErrorStream(true).start();
+        String page = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(curl.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, curl.exitValue(), page);
+        assertTrue(page.contains("<tr><th>SNI</th><td>localhost</td></tr>"), page);
+        String printed = out.toString(StandardCharsets.UTF_8);
+        assertTrue(printed.contains("tls-server listening on 127.0.0.1:" + port + " (TLS 1.3, mode https)"), printed);
+        assertTrue(printed.contains("curl --cacert " + ca), printed);
+        assertTrue(printed.contains(" TLSv1.3 TLS_AES_128_GCM_SHA256 group=x25519"), "one line per handshake: " + printed);
+        for (String step : List.of("We received ClientHello from the client", "=== Step 2: ServerHello: the server's choice",
+                "=== Step 4: Premaster secret: ECDHE key exchange", "CLIENT_HANDSHAKE_TRAFFIC_SECRET = ",
+                "=== Step 3: Certificate check (done by the client)", ">>> sent ServerHello, ", "0004  03 03 ")) {
+            assertTrue(printed.contains(step), "--explain explains the handshake: " + step + " missing in " + printed);
+        }
+        main.stop();
+        assertEquals(0, exit.get(10, TimeUnit.SECONDS));
+    }
+}
