@@ -57,7 +57,7 @@ public final class ClientHandshake {
         ctx.send(hello);
         ctx.records.setWriteVersion(0x0303);
         ctx.note("sent ClientHello: " + (tls13 ? "TLS 1.3" : "") + (tls13 && ctx.config.isEnabled(ProtocolVersion.TLS_1_2) ? " and " : "")
-                + (ctx.config.isEnabled(ProtocolVersion.TLS_1_2) ? "TLS 1.2" : "") + ", suites " + ctx.config.cipherSuites()
+                + (ctx.config.isEnabled(ProtocolVersion.TLS_1_2) ? "TLS 1.2" : "") + ", suites " + suiteNames(hello.cipherSuites())
                 + (tls13 ? ", key shares " + shares.keySet() : ""));
         return new ExpectServerHello(hello, shares, null);
     }
@@ -134,6 +134,15 @@ public final class ClientHandshake {
             }
         }
         return new ClientHello(0x0303, random, sessionId, suites, new byte[] {0}, ext);
+    }
+
+    private static List<String> suiteNames(List<Integer> codes) {
+        List<String> out = new ArrayList<>();
+        for (int c : codes) {
+            CipherSuite s = CipherSuite.of(c);
+            out.add(s == null ? String.format("0x%04x", c) : s.ianaName());
+        }
+        return out;
     }
 
     static boolean isIpLiteral(String host) {
