@@ -2,6 +2,8 @@ package org.tollgate.lb.balance;
 
 import java.net.InetSocketAddress;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -39,6 +41,7 @@ public final class Backend {
     private final AtomicInteger active = new AtomicInteger();
     private final AtomicLong total = new AtomicLong();
     private final CopyOnWriteArrayList<Runnable> listeners = new CopyOnWriteArrayList<>();
+    private volatile CompletableFuture<Void> drained;
 
     /** A backend of weight 1. */
     public Backend(String name, InetSocketAddress address) {
@@ -96,7 +99,36 @@ public final class Backend {
         Objects.requireNonNull(state, "state");
         if (this.state != state) {
             this.state = state;
+            CompletableFuture<Void> d = drained;
+            if (state != State.DRAINING && d != null) {
+                drained = null;
+                d.completeExceptionally(new CancellationException(name + " left DRAINING for " + state + " before it drained"));
+            }
             fireChanged();
+        }
+    }
+
+    /**
+     * Takes the backend out of service gently: it becomes {@link State#DRAINING}, so no new
+     * connection comes to it, while the connections it has go on to their natural end. The
+     * future completes when the last of them has closed (at once if none is open), or
+     * completes exceptionally if the state is changed away from {@code DRAINING} first.
+     */
+    public synchronized CompletableFuture<Void> drain() {
+        CompletableFuture<Void> d = drained;
+        if (d == null || state != State.DRAINING) {
+            setState(State.DRAINING);
+            d = new CompletableFuture<>();
+            drained = d;
+        }
+        completeDrainIfIdle();
+        return d;
+    }
+
+    private void completeDrainIfIdle() {
+        CompletableFuture<Void> d = drained;
+        if (d != null && active.get() == 0 && state == State.DRAINING) {
+            d.complete(null);
         }
     }
 
@@ -111,6 +143,9 @@ public final class Backend {
         if (active.decrementAndGet() < 0) {
             active.incrementAndGet();
             throw new IllegalStateException("connectionClosed() without connectionOpened() on " + name);
+        }
+        if (drained != null) {
+            completeDrainIfIdle();
         }
     }
 

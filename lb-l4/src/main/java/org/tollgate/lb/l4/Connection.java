@@ -135,6 +135,7 @@ final class Connection {
         }
         LOG.log(Level.INFO, "connect to " + backend.name() + " failed: " + e.getMessage());
         forwarder.stats.connectFailures.incrementAndGet();
+        forwarder.health().ifPresent(h -> h.connectFailed(backend));
         cancel(connectTimer);
         connectTimer = null;
         backend.connectionClosed();
@@ -153,6 +154,7 @@ final class Connection {
     private void connected() {
         cancel(connectTimer);
         connectTimer = null;
+        forwarder.health().ifPresent(h -> h.connectSucceeded(backend));
         int size = forwarder.config().bufferSize();
         up = new Direction(client, server, size, forwarder.stats, true);
         down = new Direction(server, client, size, forwarder.stats, false);

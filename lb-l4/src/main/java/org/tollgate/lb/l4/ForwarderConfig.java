@@ -18,6 +18,7 @@ public final class ForwarderConfig {
     private final int connectAttempts;
     private final int eventLoops;
     private final int backlog;
+    private final HealthConfig health;
 
     private ForwarderConfig(Builder b) {
         this.listen = Objects.requireNonNull(b.listen, "listen address");
@@ -31,6 +32,7 @@ public final class ForwarderConfig {
         this.connectAttempts = atLeastOne(b.connectAttempts, "connect attempts");
         this.eventLoops = atLeastOne(b.eventLoops, "event loops");
         this.backlog = atLeastOne(b.backlog, "backlog");
+        this.health = b.health;
     }
 
     public static Builder builder(InetSocketAddress listen) {
@@ -75,6 +77,11 @@ public final class ForwarderConfig {
         return backlog;
     }
 
+    /** Health checks and passive ejection; empty (the default) for none. */
+    public java.util.Optional<HealthConfig> health() {
+        return java.util.Optional.ofNullable(health);
+    }
+
     /** Builds a {@link ForwarderConfig}. */
     public static final class Builder {
         private final InetSocketAddress listen;
@@ -85,6 +92,7 @@ public final class ForwarderConfig {
         private int connectAttempts = 3;
         private int eventLoops = Runtime.getRuntime().availableProcessors();
         private int backlog = 1024;
+        private HealthConfig health;
 
         private Builder(InetSocketAddress listen) {
             this.listen = listen;
@@ -122,6 +130,11 @@ public final class ForwarderConfig {
 
         public Builder backlog(int n) {
             this.backlog = n;
+            return this;
+        }
+
+        public Builder health(HealthConfig h) {
+            this.health = h;
             return this;
         }
 
