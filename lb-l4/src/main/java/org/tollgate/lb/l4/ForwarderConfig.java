@@ -10,6 +10,9 @@ import java.util.Objects;
  * connection, up to 3 backends tried per connection.
  */
 public final class ForwarderConfig {
+    /** Room kept in the first buffer towards a backend for a PROXY protocol header (v2 with IPv6 is 52 bytes). */
+    static final int PREAMBLE_ROOM = 256;
+
     private final InetSocketAddress listen;
     private final Duration connectTimeout;
     private final Duration idleTimeout;
@@ -19,6 +22,7 @@ public final class ForwarderConfig {
     private final int eventLoops;
     private final int backlog;
     private final HealthConfig health;
+    private final SniRoutes sniRoutes;
 
     private ForwarderConfig(Builder b) {
         this.listen = Objects.requireNonNull(b.listen, "listen address");
@@ -33,6 +37,11 @@ public final class ForwarderConfig {
         this.eventLoops = atLeastOne(b.eventLoops, "event loops");
         this.backlog = atLeastOne(b.backlog, "backlog");
         this.health = b.health;
+        this.sniRoutes = b.sniRoutes;
+        if (sniRoutes != null && sniRoutes.maxClientHelloBytes() + PREAMBLE_ROOM > bufferSize) {
+            throw new IllegalArgumentException("buffer size " + bufferSize + " cannot hold a ClientHello of "
+                    + sniRoutes.maxClientHelloBytes() + " bytes and a PROXY header");
+        }
     }
 
     public static Builder builder(InetSocketAddress listen) {
@@ -77,6 +86,11 @@ public final class ForwarderConfig {
         return backlog;
     }
 
+    /** SNI passthrough routing; empty (the default) to forward without reading anything. */
+    public java.util.Optional<SniRoutes> sniRoutes() {
+        return java.util.Optional.ofNullable(sniRoutes);
+    }
+
     /** Health checks and passive ejection; empty (the default) for none. */
     public java.util.Optional<HealthConfig> health() {
         return java.util.Optional.ofNullable(health);
@@ -93,6 +107,7 @@ public final class ForwarderConfig {
         private int eventLoops = Runtime.getRuntime().availableProcessors();
         private int backlog = 1024;
         private HealthConfig health;
+        private SniRoutes sniRoutes;
 
         private Builder(InetSocketAddress listen) {
             this.listen = listen;
@@ -135,6 +150,11 @@ public final class ForwarderConfig {
 
         public Builder health(HealthConfig h) {
             this.health = h;
+            return this;
+        }
+
+        public Builder sniRoutes(SniRoutes routes) {
+            this.sniRoutes = routes;
             return this;
         }
 

@@ -92,7 +92,7 @@ public final class TcpForwarder implements AutoCloseable {
             }
             throw new IOException("could not listen on " + config.listen() + ": " + e, e);
         }
-        health = config.health().map(h -> HealthChecker.start(h, balancer::backends, loops.loops().get(0))).orElse(null);
+        health = config.health().map(h -> HealthChecker.start(h, this::allBackends, loops.loops().get(0))).orElse(null);
         LOG.log(Level.INFO, "forwarding " + localAddress() + " over " + balancer.backends().size() + " backends");
     }
 
@@ -118,8 +118,22 @@ public final class TcpForwarder implements AutoCloseable {
         }
     }
 
+    /** The default pool: every connection unless an SNI route takes it. */
     public Balancer balancer() {
         return balancer;
+    }
+
+    /** The backends of the default pool and of every SNI route, each once. */
+    public List<org.tollgate.lb.balance.Backend> allBackends() {
+        List<org.tollgate.lb.balance.Backend> list = new ArrayList<>(balancer.backends());
+        config.sniRoutes().ifPresent(r -> {
+            for (org.tollgate.lb.balance.Backend b : r.backends()) {
+                if (list.stream().noneMatch(x -> x == b)) {
+                    list.add(b);
+                }
+            }
+        });
+        return list;
     }
 
     public ForwarderConfig config() {
