@@ -239,12 +239,23 @@ final class Connection {
         int size = forwarder.config().bufferSize();
         up = new Direction(client, server, size, forwarder.stats, true);
         down = new Direction(server, client, size, forwarder.stats, false);
+        forwarder.config().proxyProtocol().ifPresent(v -> up.preload(ByteBuffer.wrap(proxyHeader(v))));
         if (preread != null) {
             up.preload(preread); // the ClientHello goes first, exactly as it came
             preread = null;
         }
         touch();
         updateInterest();
+    }
+
+    /** The client's address and the address it connected to, as the PROXY header tells them. */
+    private byte[] proxyHeader(ProxyProtocol version) {
+        try {
+            return version.header((InetSocketAddress) client.getRemoteAddress(), (InetSocketAddress) client.getLocalAddress());
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "client addresses unknown for the PROXY header: " + e);
+            return version.header(null, null); // UNKNOWN / AF_UNSPEC
+        }
     }
 
     private void serverReady(SelectionKey key) {

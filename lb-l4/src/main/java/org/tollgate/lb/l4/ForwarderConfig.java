@@ -23,6 +23,7 @@ public final class ForwarderConfig {
     private final int backlog;
     private final HealthConfig health;
     private final SniRoutes sniRoutes;
+    private final ProxyProtocol proxyProtocol;
 
     private ForwarderConfig(Builder b) {
         this.listen = Objects.requireNonNull(b.listen, "listen address");
@@ -38,6 +39,7 @@ public final class ForwarderConfig {
         this.backlog = atLeastOne(b.backlog, "backlog");
         this.health = b.health;
         this.sniRoutes = b.sniRoutes;
+        this.proxyProtocol = b.proxyProtocol;
         if (sniRoutes != null && sniRoutes.maxClientHelloBytes() + PREAMBLE_ROOM > bufferSize) {
             throw new IllegalArgumentException("buffer size " + bufferSize + " cannot hold a ClientHello of "
                     + sniRoutes.maxClientHelloBytes() + " bytes and a PROXY header");
@@ -91,6 +93,11 @@ public final class ForwarderConfig {
         return java.util.Optional.ofNullable(sniRoutes);
     }
 
+    /** The PROXY protocol header sent to backends first; empty (the default) for none. */
+    public java.util.Optional<ProxyProtocol> proxyProtocol() {
+        return java.util.Optional.ofNullable(proxyProtocol);
+    }
+
     /** Health checks and passive ejection; empty (the default) for none. */
     public java.util.Optional<HealthConfig> health() {
         return java.util.Optional.ofNullable(health);
@@ -108,6 +115,7 @@ public final class ForwarderConfig {
         private int backlog = 1024;
         private HealthConfig health;
         private SniRoutes sniRoutes;
+        private ProxyProtocol proxyProtocol;
 
         private Builder(InetSocketAddress listen) {
             this.listen = listen;
@@ -155,6 +163,11 @@ public final class ForwarderConfig {
 
         public Builder sniRoutes(SniRoutes routes) {
             this.sniRoutes = routes;
+            return this;
+        }
+
+        public Builder proxyProtocol(ProxyProtocol version) {
+            this.proxyProtocol = version;
             return this;
         }
 
