@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One server behind the balancer: a name, an address, a weight, a state and counters.
@@ -42,6 +43,9 @@ public final class Backend {
     private final AtomicLong total = new AtomicLong();
     private final CopyOnWriteArrayList<Runnable> listeners = new CopyOnWriteArrayList<>();
     private volatile CompletableFuture<Void> drained;
+    /** LongAdder: many loops add at once, a stats reader sums now and then. */
+    private final LongAdder bytesToBackend = new LongAdder();
+    private final LongAdder bytesFromBackend = new LongAdder();
 
     /** A backend of weight 1. */
     public Backend(String name, InetSocketAddress address) {
@@ -83,6 +87,26 @@ public final class Backend {
     /** Connections ever opened to this backend. */
     public long totalConnections() {
         return total.get();
+    }
+
+    /** Bytes forwarded to this backend (client to server), over all its connections. */
+    public long bytesToBackend() {
+        return bytesToBackend.sum();
+    }
+
+    /** Bytes forwarded from this backend (server to client). */
+    public long bytesFromBackend() {
+        return bytesFromBackend.sum();
+    }
+
+    /** Counts bytes written to this backend. */
+    public void addBytesToBackend(long n) {
+        bytesToBackend.add(n);
+    }
+
+    /** Counts bytes read from this backend and passed on. */
+    public void addBytesFromBackend(long n) {
+        bytesFromBackend.add(n);
     }
 
     /** Changes the weight (1 to {@link #MAX_WEIGHT}); balancers use it from their next pick. */

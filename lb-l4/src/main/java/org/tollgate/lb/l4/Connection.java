@@ -237,8 +237,8 @@ final class Connection {
         connectTimer = null;
         forwarder.health().ifPresent(h -> h.connectSucceeded(backend));
         int size = forwarder.config().bufferSize();
-        up = new Direction(client, server, size, forwarder.stats, true);
-        down = new Direction(server, client, size, forwarder.stats, false);
+        up = new Direction(client, server, size, forwarder.stats, backend, true);
+        down = new Direction(server, client, size, forwarder.stats, backend, false);
         forwarder.config().proxyProtocol().ifPresent(v -> up.preload(ByteBuffer.wrap(proxyHeader(v))));
         if (preread != null) {
             up.preload(preread); // the ClientHello goes first, exactly as it came
@@ -390,10 +390,12 @@ final class Connection {
         private final ByteBuffer buffer; // kept flipped: the bytes waiting for 'to' are [position, limit)
         private final TcpForwarder.Stats stats;
         private final boolean towardsBackend;
+        private final Backend backend;
         private boolean endOfStream;
         private boolean shutdownSent;
 
-        Direction(SocketChannel from, SocketChannel to, int size, TcpForwarder.Stats stats, boolean towardsBackend) {
+        Direction(SocketChannel from, SocketChannel to, int size, TcpForwarder.Stats stats, Backend backend, boolean towardsBackend) {
+            this.backend = backend;
             this.from = from;
             this.to = to;
             this.buffer = ByteBuffer.allocateDirect(size).flip();
@@ -451,7 +453,13 @@ final class Connection {
                 int n = to.write(buffer);
                 if (n > 0) {
                     moved = true;
-                    (towardsBackend ? stats.bytesToBackends : stats.bytesToClients).addAndGet(n);
+                    if (towardsBackend) {
+                        stats.bytesToBackends.addAndGet(n);
+                        backend.addBytesToBackend(n);
+                    } else {
+                        stats.bytesToClients.addAndGet(n);
+                        backend.addBytesFromBackend(n);
+                    }
                 }
             }
             if (endOfStream && !buffer.hasRemaining() && !shutdownSent) {
