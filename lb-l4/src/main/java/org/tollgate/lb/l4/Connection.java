@@ -174,9 +174,17 @@ final class Connection {
 
     private void connectNext() {
         ForwarderConfig config = forwarder.config();
-        Optional<Backend> choice = tried.size() < config.connectAttempts()
-                ? pool.choose(clientAddress, tried)
-                : Optional.empty();
+        java.util.function.Consumer<String> explain = config.explain().orElse(null);
+        Optional<Backend> choice;
+        if (tried.size() >= config.connectAttempts()) {
+            choice = Optional.empty();
+        } else if (explain == null) {
+            choice = pool.choose(clientAddress, tried);
+        } else {
+            Balancer.Decision d = pool.decide(clientAddress, tried);
+            choice = d.backend();
+            explain.accept(Explain.line(client, routeNote, pool, tried, d));
+        }
         if (choice.isEmpty()) {
             LOG.log(Level.WARNING, "no backend for " + clientAddress.getHostAddress()
                     + (tried.isEmpty() ? ": none available" : ": tried " + tried.size()));

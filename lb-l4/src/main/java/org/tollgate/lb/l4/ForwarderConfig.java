@@ -24,6 +24,7 @@ public final class ForwarderConfig {
     private final HealthConfig health;
     private final SniRoutes sniRoutes;
     private final ProxyProtocol proxyProtocol;
+    private final java.util.function.Consumer<String> explain;
 
     private ForwarderConfig(Builder b) {
         this.listen = Objects.requireNonNull(b.listen, "listen address");
@@ -40,6 +41,7 @@ public final class ForwarderConfig {
         this.health = b.health;
         this.sniRoutes = b.sniRoutes;
         this.proxyProtocol = b.proxyProtocol;
+        this.explain = b.explain;
         if (sniRoutes != null && sniRoutes.maxClientHelloBytes() + PREAMBLE_ROOM > bufferSize) {
             throw new IllegalArgumentException("buffer size " + bufferSize + " cannot hold a ClientHello of "
                     + sniRoutes.maxClientHelloBytes() + " bytes and a PROXY header");
@@ -98,6 +100,11 @@ public final class ForwarderConfig {
         return java.util.Optional.ofNullable(proxyProtocol);
     }
 
+    /** Where a line per connection explaining the backend choice goes; empty (the default) for none. */
+    public java.util.Optional<java.util.function.Consumer<String>> explain() {
+        return java.util.Optional.ofNullable(explain);
+    }
+
     /** Health checks and passive ejection; empty (the default) for none. */
     public java.util.Optional<HealthConfig> health() {
         return java.util.Optional.ofNullable(health);
@@ -116,6 +123,7 @@ public final class ForwarderConfig {
         private HealthConfig health;
         private SniRoutes sniRoutes;
         private ProxyProtocol proxyProtocol;
+        private java.util.function.Consumer<String> explain;
 
         private Builder(InetSocketAddress listen) {
             this.listen = listen;
@@ -168,6 +176,12 @@ public final class ForwarderConfig {
 
         public Builder proxyProtocol(ProxyProtocol version) {
             this.proxyProtocol = version;
+            return this;
+        }
+
+        /** Teaching and debugging: a line per connection saying which backend was chosen and why (called on loop threads). */
+        public Builder explain(java.util.function.Consumer<String> sink) {
+            this.explain = sink;
             return this;
         }
 

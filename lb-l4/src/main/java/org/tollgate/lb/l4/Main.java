@@ -106,6 +106,9 @@ public final class Main implements Callable<Integer> {
             description = "Serve stats on this address: JSON at /stats, Prometheus text at /metrics (no authentication: use loopback).")
     InetSocketAddress admin;
 
+    @Option(names = "--explain", description = "Print, for each connection, the algorithm, the candidates and why the backend was chosen.")
+    boolean explain;
+
     @Option(names = "--config", paramLabel = "FILE",
             description = "Read settings from FILE: one 'key = value' a line, keys being these long options without '--'; "
                     + "the command line overrides it.")
@@ -219,6 +222,9 @@ public final class Main implements Callable<Integer> {
                 }
             }
             config.sniRoutes(routes.build());
+        }
+        if (explain) {
+            config.explain(explainOut::println);
         }
         TcpForwarder forwarder = TcpForwarder.start(config.build(), balancer);
         try {
