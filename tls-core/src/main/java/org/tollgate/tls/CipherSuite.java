@@ -3,14 +3,54 @@ package org.tollgate.tls;
 import java.util.Locale;
 
 /**
- * The cipher suites Tollgate speaks. All are AEAD (RFC 8446 §B.4): a TLS 1.3 suite names
+ * The cipher suites Tollgate speaks. All are AEAD. A TLS 1.3 suite (RFC 8446 §B.4) names
  * only the record cipher and the hash of the key schedule; the key exchange and the
- * signature are negotiated by their own extensions.
+ * signature are negotiated by their own extensions. A TLS 1.2 suite (RFC 5246 §A.5) also
+ * names its key exchange (RSA or ECDHE) and the key type of the server's certificate, and
+ * its hash is the PRF's. CBC, RC4, 3DES, static DH, anonymous and export suites are not
+ * here and never will be: a client offering only those gets handshake_failure.
  */
 public enum CipherSuite {
-    TLS_AES_128_GCM_SHA256(0x1301, "AES/GCM/NoPadding", 16, "SHA-256", 32, "TLS_AES_128_GCM_SHA256"),
-    TLS_AES_256_GCM_SHA384(0x1302, "AES/GCM/NoPadding", 32, "SHA-384", 48, "TLS_AES_256_GCM_SHA384"),
-    TLS_CHACHA20_POLY1305_SHA256(0x1303, "ChaCha20-Poly1305", 32, "SHA-256", 32, "TLS_CHACHA20_POLY1305_SHA256");
+    TLS_AES_128_GCM_SHA256(0x1301, "AES/GCM/NoPadding", 16, "SHA-256", 32, "TLS_AES_128_GCM_SHA256",
+            ProtocolVersion.TLS_1_3, KeyExchange.ANY, Authentication.ANY, "TLS_AES_128_GCM_SHA256"),
+    TLS_AES_256_GCM_SHA384(0x1302, "AES/GCM/NoPadding", 32, "SHA-384", 48, "TLS_AES_256_GCM_SHA384",
+            ProtocolVersion.TLS_1_3, KeyExchange.ANY, Authentication.ANY, "TLS_AES_256_GCM_SHA384"),
+    TLS_CHACHA20_POLY1305_SHA256(0x1303, "ChaCha20-Poly1305", 32, "SHA-256", 32, "TLS_CHACHA20_POLY1305_SHA256",
+            ProtocolVersion.TLS_1_3, KeyExchange.ANY, Authentication.ANY, "TLS_CHACHA20_POLY1305_SHA256"),
+
+    // TLS 1.2, ECDHE with a signed ServerKeyExchange (RFC 8422, RFC 5289, RFC 7905)
+    TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256(0xC02B, "AES/GCM/NoPadding", 16, "SHA-256", 32,
+            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", ProtocolVersion.TLS_1_2, KeyExchange.ECDHE, Authentication.ECDSA,
+            "ECDHE-ECDSA-AES128-GCM-SHA256"),
+    TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384(0xC02C, "AES/GCM/NoPadding", 32, "SHA-384", 48,
+            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", ProtocolVersion.TLS_1_2, KeyExchange.ECDHE, Authentication.ECDSA,
+            "ECDHE-ECDSA-AES256-GCM-SHA384"),
+    TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256(0xCCA9, "ChaCha20-Poly1305", 32, "SHA-256", 32,
+            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", ProtocolVersion.TLS_1_2, KeyExchange.ECDHE, Authentication.ECDSA,
+            "ECDHE-ECDSA-CHACHA20-POLY1305"),
+    TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256(0xC02F, "AES/GCM/NoPadding", 16, "SHA-256", 32,
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", ProtocolVersion.TLS_1_2, KeyExchange.ECDHE, Authentication.RSA,
+            "ECDHE-RSA-AES128-GCM-SHA256"),
+    TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384(0xC030, "AES/GCM/NoPadding", 32, "SHA-384", 48,
+            "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", ProtocolVersion.TLS_1_2, KeyExchange.ECDHE, Authentication.RSA,
+            "ECDHE-RSA-AES256-GCM-SHA384"),
+    TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256(0xCCA8, "ChaCha20-Poly1305", 32, "SHA-256", 32,
+            "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", ProtocolVersion.TLS_1_2, KeyExchange.ECDHE, Authentication.RSA,
+            "ECDHE-RSA-CHACHA20-POLY1305"),
+
+    // TLS 1.2, RSA key exchange: the premaster secret travels encrypted to the certificate's key (RFC 5246, RFC 5288)
+    TLS_RSA_WITH_AES_128_GCM_SHA256(0x009C, "AES/GCM/NoPadding", 16, "SHA-256", 32,
+            "TLS_RSA_WITH_AES_128_GCM_SHA256", ProtocolVersion.TLS_1_2, KeyExchange.RSA, Authentication.RSA,
+            "AES128-GCM-SHA256"),
+    TLS_RSA_WITH_AES_256_GCM_SHA384(0x009D, "AES/GCM/NoPadding", 32, "SHA-384", 48,
+            "TLS_RSA_WITH_AES_256_GCM_SHA384", ProtocolVersion.TLS_1_2, KeyExchange.RSA, Authentication.RSA,
+            "AES256-GCM-SHA384");
+
+    /** How a TLS 1.2 suite agrees on the premaster secret; {@code ANY} for TLS 1.3 suites. */
+    public enum KeyExchange { ANY, RSA, ECDHE }
+
+    /** The key type of the server certificate a TLS 1.2 suite needs; {@code ANY} for TLS 1.3 suites. */
+    public enum Authentication { ANY, RSA, ECDSA }
 
     private final int code;
     private final String cipherTransformation;
@@ -18,8 +58,17 @@ public enum CipherSuite {
     private final String hashName;
     private final int hashLength;
     private final String ianaName;
+    private final ProtocolVersion version;
+    private final KeyExchange keyExchange;
+    private final Authentication authentication;
+    private final String openSslName;
 
-    CipherSuite(int code, String cipherTransformation, int keyLength, String hashName, int hashLength, String ianaName) {
+    CipherSuite(int code, String cipherTransformation, int keyLength, String hashName, int hashLength, String ianaName,
+                ProtocolVersion version, KeyExchange keyExchange, Authentication authentication, String openSslName) {
+        this.version = version;
+        this.keyExchange = keyExchange;
+        this.authentication = authentication;
+        this.openSslName = openSslName;
         this.code = code;
         this.cipherTransformation = cipherTransformation;
         this.keyLength = keyLength;
@@ -51,6 +100,36 @@ public enum CipherSuite {
         return 12;
     }
 
+    /** The protocol version the suite belongs to: TLS 1.3 or TLS 1.2. */
+    public ProtocolVersion version() {
+        return version;
+    }
+
+    public boolean isTls13() {
+        return version == ProtocolVersion.TLS_1_3;
+    }
+
+    public KeyExchange keyExchange() {
+        return keyExchange;
+    }
+
+    public Authentication authentication() {
+        return authentication;
+    }
+
+    /**
+     * TLS 1.2 key block IV length (fixed_iv_length): the 4-byte implicit salt of AES-GCM
+     * (RFC 5288 §3), the whole 12-byte IV of ChaCha20-Poly1305 (RFC 7905 §2).
+     */
+    public int tls12FixedIvLength() {
+        return isAesGcm() ? 4 : 12;
+    }
+
+    /** The name OpenSSL gives the suite, e.g. {@code ECDHE-RSA-AES128-GCM-SHA256}. */
+    public String openSslName() {
+        return openSslName;
+    }
+
     /** JCA name of the key schedule's hash, e.g. {@code SHA-256}. */
     public String hashName() {
         return hashName;
@@ -78,11 +157,11 @@ public enum CipherSuite {
         return null;
     }
 
-    /** Accepts the IANA name ({@code TLS_AES_128_GCM_SHA256}), case-insensitively. */
+    /** Accepts the IANA name ({@code TLS_AES_128_GCM_SHA256}) or OpenSSL's, case-insensitively. */
     public static CipherSuite parse(String name) {
         String n = name.trim().toUpperCase(Locale.ROOT);
         for (CipherSuite s : values()) {
-            if (s.ianaName.equals(n)) {
+            if (s.ianaName.equals(n) || s.openSslName.equals(n)) {
                 return s;
             }
         }

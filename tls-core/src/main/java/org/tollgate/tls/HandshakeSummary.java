@@ -5,12 +5,23 @@ import java.util.List;
 
 /**
  * What a finished handshake agreed on. {@code group} is null for a handshake without
- * (EC)DHE; {@code alpn} and {@code serverName} are null when not negotiated.
+ * (EC)DHE (TLS 1.2 RSA key exchange); {@code signatureScheme} is null when nothing was
+ * signed (RSA key exchange); {@code alpn} and {@code serverName} are null when not
+ * negotiated. {@code extendedMasterSecret} is false only for a TLS 1.2 handshake whose peer
+ * did not use RFC 7627 (TLS 1.3 always binds its secrets to the transcript).
  */
 public record HandshakeSummary(ProtocolVersion version, CipherSuite cipherSuite, NamedGroup group,
                                SignatureScheme signatureScheme, String alpn, String serverName,
                                boolean resumed, boolean helloRetryRequest,
-                               List<X509Certificate> peerCertificates) {
+                               List<X509Certificate> peerCertificates, boolean extendedMasterSecret) {
+
+    /** The summary as it was before TLS 1.2 (extended master secret implied). */
+    public HandshakeSummary(ProtocolVersion version, CipherSuite cipherSuite, NamedGroup group,
+                            SignatureScheme signatureScheme, String alpn, String serverName,
+                            boolean resumed, boolean helloRetryRequest, List<X509Certificate> peerCertificates) {
+        this(version, cipherSuite, group, signatureScheme, alpn, serverName, resumed, helloRetryRequest,
+                peerCertificates, true);
+    }
 
     /** One line for logs and the command lines: {@code TLSv1.3 TLS_AES_128_GCM_SHA256 x25519 ...}. */
     public String oneLine() {
@@ -21,6 +32,9 @@ public record HandshakeSummary(ProtocolVersion version, CipherSuite cipherSuite,
         b.append(" alpn=").append(alpn == null ? "none" : alpn);
         if (serverName != null) {
             b.append(" sni=").append(serverName);
+        }
+        if (version == ProtocolVersion.TLS_1_2) {
+            b.append(extendedMasterSecret ? " ems" : " no-ems");
         }
         b.append(resumed ? " resumed" : " full-handshake");
         if (helloRetryRequest) {

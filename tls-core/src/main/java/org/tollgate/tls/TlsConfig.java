@@ -34,10 +34,12 @@ public final class TlsConfig {
     private final Duration handshakeTimeout;
     private final int maxHandshakeMessageSize;
     private final boolean middleboxCompatibility;
+    private final boolean preferClientCipherOrder;
+    private final boolean extendedMasterSecret;
 
     private TlsConfig(Builder b) {
         this.versions = List.copyOf(b.versions);
-        this.cipherSuites = List.copyOf(b.cipherSuites);
+        this.cipherSuites = b.effectiveCipherSuites();
         this.groups = List.copyOf(b.groups);
         this.keyShareGroups = b.keyShareGroups == null ? List.of(groups.get(0)) : List.copyOf(b.keyShareGroups);
         this.signatureSchemes = List.copyOf(b.signatureSchemes);
@@ -51,6 +53,8 @@ public final class TlsConfig {
         this.handshakeTimeout = b.handshakeTimeout;
         this.maxHandshakeMessageSize = b.maxHandshakeMessageSize;
         this.middleboxCompatibility = b.middleboxCompatibility;
+        this.preferClientCipherOrder = b.preferClientCipherOrder;
+        this.extendedMasterSecret = b.extendedMasterSecret;
     }
 
     public static Builder builder() {
@@ -62,6 +66,7 @@ public final class TlsConfig {
         Builder b = new Builder();
         b.versions = versions;
         b.cipherSuites = cipherSuites;
+        b.cipherSuitesSet = true;
         b.groups = groups;
         b.keyShareGroups = keyShareGroups;
         b.signatureSchemes = signatureSchemes;
@@ -75,17 +80,64 @@ public final class TlsConfig {
         b.handshakeTimeout = handshakeTimeout;
         b.maxHandshakeMessageSize = maxHandshakeMessageSize;
         b.middleboxCompatibility = middleboxCompatibility;
+        b.preferClientCipherOrder = preferClientCipherOrder;
+        b.extendedMasterSecret = extendedMasterSecret;
         return b;
     }
 
-    /** Protocol versions enabled, highest first. */
+    /** Protocol versions enabled, highest first: TLS 1.3 and TLS 1.2 by default. */
     public List<ProtocolVersion> versions() {
         return versions;
     }
 
-    /** Cipher suites in preference order. */
+    /** True when {@code v} is enabled and at least one of its cipher suites is too. */
+    public boolean isEnabled(ProtocolVersion v) {
+        if (!versions.contains(v)) {
+            return false;
+        }
+        for (CipherSuite s : cipherSuites) {
+            if (s.version() == v) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Cipher suites in preference order, TLS 1.3 and TLS 1.2 together; each version uses its
+     * own. By default the TLS 1.3 suites and the TLS 1.2 ECDHE suites: RSA key exchange
+     * (TLS_RSA_*) only when enabled with {@link Builder#rsaKeyExchange} or named explicitly.
+     */
     public List<CipherSuite> cipherSuites() {
         return cipherSuites;
+    }
+
+    /**
+     * TLS 1.2 extended master secret (RFC 7627): on by default, a client offers it and a
+     * server accepts it. A peer without it still gets a full handshake (the summary says
+     * {@code no-ems}); off is only for tests and for reproducing old peers.
+     */
+    public boolean extendedMasterSecret() {
+        return extendedMasterSecret;
+    }
+
+    /** True when a TLS_RSA_* suite is enabled (TLS 1.2 RSA key exchange, no forward secrecy). */
+    public boolean rsaKeyExchange() {
+        for (CipherSuite s : cipherSuites) {
+            if (s.keyExchange() == CipherSuite.KeyExchange.RSA) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A TLS 1.2 server normally picks the first of its own suites that the client offers;
+     * with this set it picks the client's first that it allows (RFC 5246 §7.4.1.3 leaves the
+     * choice to the server). TLS 1.3 suites are always chosen by server preference.
+     */
+    public boolean preferClientCipherOrder() {
+        return preferClientCipherOrder;
     }
 
     /** Key exchange groups in preference order. */
@@ -151,9 +203,17 @@ public final class TlsConfig {
 
     /** Builds a {@link TlsConfig}; every setting has a secure default. */
     public static final class Builder {
-        private List<ProtocolVersion> versions = List.of(ProtocolVersion.TLS_1_3);
+        private List<ProtocolVersion> versions = List.of(ProtocolVersion.TLS_1_3, ProtocolVersion.TLS_1_2);
         private List<CipherSuite> cipherSuites = List.of(CipherSuite.TLS_AES_128_GCM_SHA256,
-                CipherSuite.TLS_AES_256_GCM_SHA384, CipherSuite.TLS_CHACHA20_POLY1305_SHA256);
+                CipherSuite.TLS_AES_256_GCM_SHA384, CipherSuite.TLS_CHACHA20_POLY1305_SHA256,
+                CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+                CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+                CipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+                CipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256);
+        private boolean cipherSuitesSet;
+        private Boolean rsaKeyExchange;
+        private boolean preferClientCipherOrder;
+        private boolean extendedMasterSecret = true;
         private List<NamedGroup> groups = List.of(NamedGroup.X25519, NamedGroup.SECP256R1, NamedGroup.SECP384R1);
         private List<NamedGroup> keyShareGroups;
         private List<SignatureScheme> signatureSchemes = List.of(SignatureScheme.ECDSA_SECP256R1_SHA256,
@@ -174,20 +234,64 @@ public final class TlsConfig {
         private Builder() {
         }
 
+        /** TLS 1.3 and/or TLS 1.2; nothing older is, or will be, supported. */
         public Builder versions(List<ProtocolVersion> v) {
             for (ProtocolVersion p : v) {
-                if (p != ProtocolVersion.TLS_1_3) {
-                    throw new IllegalArgumentException(p + " is not supported: Tollgate speaks TLS 1.3 only"
-                            + " (TLS 1.2 comes with the TLS 1.2 issue; nothing below 1.2 ever)");
+                if (p != ProtocolVersion.TLS_1_3 && p != ProtocolVersion.TLS_1_2) {
+                    throw new IllegalArgumentException(p + " is not supported: Tollgate speaks TLS 1.3 and TLS 1.2,"
+                            + " never anything older (RFC 8996)");
                 }
             }
-            this.versions = nonEmpty(v, "versions");
+            List<ProtocolVersion> sorted = new ArrayList<>(new java.util.LinkedHashSet<>(nonEmpty(v, "versions")));
+            sorted.sort((a, b) -> Integer.compare(b.code(), a.code()));
+            this.versions = List.copyOf(sorted);
             return this;
         }
 
+        /** Suites in preference order; naming a TLS_RSA_* suite here enables RSA key exchange. */
         public Builder cipherSuites(List<CipherSuite> v) {
             this.cipherSuites = nonEmpty(v, "cipher suites");
+            this.cipherSuitesSet = true;
             return this;
+        }
+
+        /**
+         * Turns TLS 1.2 RSA key exchange (TLS_RSA_WITH_AES_*_GCM_*) on or off. It is off by
+         * default: the premaster secret travels encrypted to the long-term key, so whoever
+         * gets that key later can decrypt every recorded session (no forward secrecy). The
+         * teaching demo turns it on, because it is the classic handshake the project
+         * explains. On adds the RSA suites after the others (unless the suite list was set
+         * explicitly); off removes them even from an explicit list.
+         */
+        public Builder rsaKeyExchange(boolean on) {
+            this.rsaKeyExchange = on;
+            return this;
+        }
+
+        /** See {@link TlsConfig#extendedMasterSecret()}; on by default. */
+        public Builder extendedMasterSecret(boolean on) {
+            this.extendedMasterSecret = on;
+            return this;
+        }
+
+        /** See {@link TlsConfig#preferClientCipherOrder()}; off by default. */
+        public Builder preferClientCipherOrder(boolean on) {
+            this.preferClientCipherOrder = on;
+            return this;
+        }
+
+        private List<CipherSuite> effectiveCipherSuites() {
+            List<CipherSuite> out = new ArrayList<>(cipherSuites);
+            if (Boolean.TRUE.equals(rsaKeyExchange) && !cipherSuitesSet) {
+                out.add(CipherSuite.TLS_RSA_WITH_AES_128_GCM_SHA256);
+                out.add(CipherSuite.TLS_RSA_WITH_AES_256_GCM_SHA384);
+            } else if (Boolean.FALSE.equals(rsaKeyExchange)) {
+                out.removeIf(s -> s.keyExchange() == CipherSuite.KeyExchange.RSA);
+            }
+            if (out.isEmpty()) {
+                throw new IllegalArgumentException("rsaKeyExchange(false) leaves no cipher suite enabled");
+            }
+            return List.copyOf(out);
         }
 
         public Builder groups(List<NamedGroup> v) {

@@ -140,6 +140,19 @@ public final class TlsEngine {
         boolean encrypted = records.recordWasProtected();
         switch (type) {
             case ContentType.CHANGE_CIPHER_SPEC:
+                if (ctx.isTls12()) {
+                    // RFC 5246 §7.1: one byte, 1; it switches the peer's side to the new keys and
+                    // must come between whole handshake messages, exactly where the state expects it.
+                    if (len != 1 || content[off] != 1) {
+                        throw TlsException.decodeError("malformed change_cipher_spec record");
+                    }
+                    if (!reassembler.isEmpty()) {
+                        throw TlsException.unexpectedMessage("change_cipher_spec inside a fragmented handshake message");
+                    }
+                    state = state.changeCipherSpec(ctx);
+                    ctx.takeKeyChanged();
+                    return;
+                }
                 // RFC 8446 §5: a plain 0x01 change_cipher_spec between the first ClientHello and the
                 // peer's Finished is ignored; anything else is unexpected_message.
                 if (len != 1 || content[off] != 1 || ctx.isHandshakeComplete() || (!client && !ctx.firstClientHelloSeen())) {
@@ -196,6 +209,11 @@ public final class TlsEngine {
         }
         if (alert == Alert.USER_CANCELED) {
             return; // RFC 8446 §6.1: followed by close_notify
+        }
+        if (ctx.isTls12() && (content[off] & 0xFF) == Alert.LEVEL_WARNING) {
+            // RFC 5246 §7.2: in TLS 1.2 a warning (e.g. no_renegotiation, unrecognized_name) need not end the connection.
+            config.trace().note("peer sent warning alert " + Alert.describe(code) + "; going on");
+            return;
         }
         // RFC 8446 §6.2: in TLS 1.3 every other alert is fatal, whatever its level says.
         throw TlsException.fromPeer(alert == null ? Alert.INTERNAL_ERROR : alert, code);
@@ -262,7 +280,8 @@ public final class TlsEngine {
         }
         try {
             records.write(ContentType.APPLICATION_DATA, src);
-            if (records.writeCipher().sequenceNumber() >= keyUpdateLimit) {
+            // TLS 1.2 has no KeyUpdate; its explicit GCM nonce and ChaCha20 nonce never repeat within 2^64 records.
+            if (!ctx.isTls12() && records.writeCipher().sequenceNumber() >= keyUpdateLimit) {
                 config.trace().note("record limit reached: updating our traffic keys (RFC 8446 5.5)");
                 ctx.sendKeyUpdate(false);
             }
@@ -272,10 +291,16 @@ public final class TlsEngine {
         }
     }
 
-    /** Sends a KeyUpdate and switches to new write keys; with {@code requestPeer}, asks the peer to do the same. */
+    /**
+     * Sends a KeyUpdate and switches to new write keys; with {@code requestPeer}, asks the
+     * peer to do the same. TLS 1.3 only: on a TLS 1.2 connection this is IllegalStateException.
+     */
     public void updateKeys(boolean requestPeer) throws TlsException {
         if (!ctx.isHandshakeComplete() || outboundClosed) {
             throw new IllegalStateException("keys can only be updated on an open, established connection");
+        }
+        if (ctx.isTls12()) {
+            throw new IllegalStateException("TLS 1.2 has no KeyUpdate; only TLS 1.3 connections can update their keys");
         }
         ctx.sendKeyUpdate(requestPeer);
     }

@@ -100,11 +100,15 @@ class BadInputTest {
     }
 
     @Test
-    void tls12OnlyClientHelloIsProtocolVersion() throws TlsException {
-        // A ClientHello without supported_versions: TLS 1.2 or older.
+    void tls12OnlyClientHelloToATls13OnlyServerIsProtocolVersion() throws TlsException {
+        // A ClientHello without supported_versions: TLS 1.2 or older. (TLS 1.2 servers: Tls12EngineTest.)
         String hex = "16030100" + "2d" + "01" + "000029" + "0303" + "00".repeat(32) + "00" + "0002c02f" + "0100";
-        TlsException e = serverRejects(HexFormat.of().parseHex(hex), Alert.PROTOCOL_VERSION);
-        assertTrue(e.getMessage().contains("this server speaks TLS 1.3"), e.getMessage());
+        TlsEngine s = TlsEngine.server(EnginePair.serverConfig(EnginePair.localhost(KeyType.EC_P256))
+                .versions(java.util.List.of(ProtocolVersion.TLS_1_3)).build());
+        TlsException e = assertThrows(TlsException.class, () -> s.receive(ByteBuffer.wrap(HexFormat.of().parseHex(hex))));
+        assertEquals(Alert.PROTOCOL_VERSION, e.alert());
+        assertArrayEquals(new byte[] {21, 3, 3, 0, 2, 2, (byte) Alert.PROTOCOL_VERSION.code()}, s.drainOutput());
+        assertTrue(e.getMessage().endsWith("this server speaks TLS 1.3"), e.getMessage());
     }
 
     @Test

@@ -207,7 +207,7 @@ class MainTest {
     @Test
     void badOptionsExit2() {
         for (String[] args : List.of(new String[] {"--ciphers", "TLS_RSA_WITH_RC4_128_MD5", "https://localhost/"},
-                new String[] {"--versions", "1.2", "https://localhost/"},
+                new String[] {"--versions", "1.1", "https://localhost/"},
                 new String[] {"--groups", "ffdhe2048", "https://localhost/"},
                 new String[] {"--no-such-option", "https://localhost/"},
                 new String[] {},

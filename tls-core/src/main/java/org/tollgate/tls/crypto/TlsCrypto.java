@@ -50,4 +50,18 @@ public interface TlsCrypto {
      * the one DER encoding of (r, s)) is simply false.
      */
     boolean verify(SignatureScheme scheme, PublicKey key, byte[] message, byte[] signature);
+
+    /** TLS 1.2 RSA key exchange, client side: PKCS#1 v1.5 encryption of the 48-byte premaster secret. */
+    default byte[] encryptPremaster(PublicKey serverKey, byte[] premaster, SecureRandom random) throws TlsException {
+        return RsaKeyExchange.encryptPremaster(serverKey, premaster, random);
+    }
+
+    /**
+     * TLS 1.2 RSA key exchange, server side, with the RFC 5246 §7.4.7.1 countermeasure: the
+     * decrypted premaster secret if its padding, length and version are right, otherwise
+     * {@code fallback}, without revealing which (see {@link RsaKeyExchange}).
+     */
+    default byte[] decryptPremaster(PrivateKey key, byte[] encrypted, int clientVersion, byte[] fallback) {
+        return RsaKeyExchange.decryptPremaster(key, encrypted, clientVersion, fallback);
+    }
 }

@@ -40,28 +40,37 @@ public final class ClientHandshake {
         byte[] random = new byte[32];
         ctx.config.random().nextBytes(random);
         ctx.clientRandom = random;
-        byte[] sessionId = new byte[ctx.config.middleboxCompatibility() ? 32 : 0];
+        boolean tls13 = ctx.config.isEnabled(ProtocolVersion.TLS_1_3);
+        byte[] sessionId = new byte[tls13 && ctx.config.middleboxCompatibility() ? 32 : 0];
         ctx.config.random().nextBytes(sessionId);
         if (ctx.peerHost != null && !isIpLiteral(ctx.peerHost)) {
             ctx.serverName = ctx.peerHost; // RFC 6066 §3: literal IP addresses are not sent as server_name
         }
         Map<NamedGroup, KeyShare> shares = new LinkedHashMap<>();
-        for (NamedGroup g : ctx.config.keyShareGroups()) {
-            shares.put(g, ctx.crypto.generateKeyShare(g, ctx.config.random()));
+        if (tls13) {
+            for (NamedGroup g : ctx.config.keyShareGroups()) {
+                shares.put(g, ctx.crypto.generateKeyShare(g, ctx.config.random()));
+            }
         }
         ClientHello hello = buildClientHello(ctx, random, sessionId, shares, null);
         ctx.records.setWriteVersion(0x0301); // RFC 8446 §5.1: initial ClientHello record version
         ctx.send(hello);
         ctx.records.setWriteVersion(0x0303);
-        ctx.note("sent ClientHello: TLS 1.3, suites " + ctx.config.cipherSuites() + ", key shares " + shares.keySet());
+        ctx.note("sent ClientHello: " + (tls13 ? "TLS 1.3" : "") + (tls13 && ctx.config.isEnabled(ProtocolVersion.TLS_1_2) ? " and " : "")
+                + (ctx.config.isEnabled(ProtocolVersion.TLS_1_2) ? "TLS 1.2" : "") + ", suites " + suiteNames(hello.cipherSuites())
+                + (tls13 ? ", key shares " + shares.keySet() : ""));
         return new ExpectServerHello(hello, shares, null);
     }
 
     static ClientHello buildClientHello(HandshakeContext ctx, byte[] random, byte[] sessionId,
                                         Map<NamedGroup, KeyShare> shares, byte[] cookie) {
+        boolean tls13 = ctx.config.isEnabled(ProtocolVersion.TLS_1_3);
+        boolean tls12 = ctx.config.isEnabled(ProtocolVersion.TLS_1_2);
         List<Integer> suites = new ArrayList<>();
         for (CipherSuite s : ctx.config.cipherSuites()) {
-            suites.add(s.code());
+            if (s.isTls13() ? tls13 : tls12) {
+                suites.add(s.code());
+            }
         }
         List<Extension> ext = new ArrayList<>();
         if (ctx.serverName != null) {
@@ -72,13 +81,25 @@ public final class ClientHandshake {
             groups.add(g.code());
         }
         ext.add(Extensions.u16List(ExtensionType.SUPPORTED_GROUPS, groups));
+        if (tls12) {
+            ext.add(new Extension(ExtensionType.EC_POINT_FORMATS, new byte[] {1, 0})); // RFC 8422 §5.1.2: uncompressed
+        }
         List<Integer> handshakeSchemes = new ArrayList<>();
         for (SignatureScheme s : ctx.config.signatureSchemes()) {
             if (s.usableInTls13Handshake()) {
                 handshakeSchemes.add(s.code());
             }
         }
-        ext.add(Extensions.u16List(ExtensionType.SIGNATURE_ALGORITHMS, handshakeSchemes));
+        List<Integer> offeredSchemes = new ArrayList<>(handshakeSchemes);
+        if (tls12) {
+            // RFC 8446 §4.2.3: rsa_pkcs1 may be offered for TLS 1.2; a TLS 1.3 server must not use it.
+            for (SignatureScheme s : Tls12ServerHandshake.tls12Schemes(ctx)) {
+                if (!offeredSchemes.contains(s.code())) {
+                    offeredSchemes.add(s.code());
+                }
+            }
+        }
+        ext.add(Extensions.u16List(ExtensionType.SIGNATURE_ALGORITHMS, offeredSchemes));
         // RFC 8446 §4.2.3: certificates may also be signed with rsa_pkcs1, as most CAs still do.
         List<Integer> certSchemes = new ArrayList<>(handshakeSchemes);
         for (SignatureScheme s : new SignatureScheme[] {SignatureScheme.RSA_PKCS1_SHA256, SignatureScheme.RSA_PKCS1_SHA384,
@@ -91,18 +112,37 @@ public final class ClientHandshake {
         if (!ctx.config.alpnProtocols().isEmpty()) {
             ext.add(Extensions.alpn(ctx.config.alpnProtocols()));
         }
-        ext.add(Extensions.supportedVersionsClient(List.of(ProtocolVersion.TLS_1_3.code())));
-        // psk_dhe_ke (1): lets servers send tickets; resumption itself comes later.
-        ext.add(new Extension(ExtensionType.PSK_KEY_EXCHANGE_MODES, new byte[] {1, 1}));
-        List<Extensions.KeyShareEntry> entries = new ArrayList<>();
-        for (KeyShare share : shares.values()) {
-            entries.add(new Extensions.KeyShareEntry(share.group().code(), share.publicKey()));
+        if (tls12) {
+            if (ctx.config.extendedMasterSecret()) {
+                ext.add(new Extension(ExtensionType.EXTENDED_MASTER_SECRET, new byte[0])); // RFC 7627 §5.1
+            }
+            ext.add(new Extension(ExtensionType.RENEGOTIATION_INFO, new byte[] {0}));  // RFC 5746 §3.4: empty
         }
-        ext.add(Extensions.keyShareClient(entries));
-        if (cookie != null) {
-            ext.add(Extensions.cookie(cookie));
+        if (tls13) {
+            ext.add(Extensions.supportedVersionsClient(tls12
+                    ? List.of(ProtocolVersion.TLS_1_3.code(), ProtocolVersion.TLS_1_2.code())
+                    : List.of(ProtocolVersion.TLS_1_3.code())));
+            // psk_dhe_ke (1): lets servers send tickets; resumption itself comes later.
+            ext.add(new Extension(ExtensionType.PSK_KEY_EXCHANGE_MODES, new byte[] {1, 1}));
+            List<Extensions.KeyShareEntry> entries = new ArrayList<>();
+            for (KeyShare share : shares.values()) {
+                entries.add(new Extensions.KeyShareEntry(share.group().code(), share.publicKey()));
+            }
+            ext.add(Extensions.keyShareClient(entries));
+            if (cookie != null) {
+                ext.add(Extensions.cookie(cookie));
+            }
         }
         return new ClientHello(0x0303, random, sessionId, suites, new byte[] {0}, ext);
+    }
+
+    private static List<String> suiteNames(List<Integer> codes) {
+        List<String> out = new ArrayList<>();
+        for (int c : codes) {
+            CipherSuite s = CipherSuite.of(c);
+            out.add(s == null ? String.format("0x%04x", c) : s.ianaName());
+        }
+        return out;
     }
 
     static boolean isIpLiteral(String host) {
@@ -131,8 +171,18 @@ public final class ClientHandshake {
             Extension versions = sh.extension(ExtensionType.SUPPORTED_VERSIONS);
             if (versions == null) {
                 // RFC 8446 §4.2.1: without supported_versions the server chose TLS 1.2 or older.
-                throw new TlsException(Alert.PROTOCOL_VERSION, "server chose TLS " + versionName(sh.legacyVersion())
-                        + "; this client speaks only TLS 1.3");
+                if (sh.legacyVersion() == ProtocolVersion.TLS_1_2.code() && ctx.config.isEnabled(ProtocolVersion.TLS_1_2)) {
+                    if (retry != null) {
+                        throw TlsException.illegalParameter("server chose TLS 1.2 after a HelloRetryRequest");
+                    }
+                    return Tls12ClientHandshake.serverHello(ctx, message, sh, sent);
+                }
+                throw new TlsException(Alert.PROTOCOL_VERSION, "server chose " + versionName(sh.legacyVersion())
+                        + "; this client speaks only " + (ctx.config.isEnabled(ProtocolVersion.TLS_1_2) ? "TLS 1.3 and TLS 1.2" : "TLS 1.3"));
+            }
+            if (!ctx.config.isEnabled(ProtocolVersion.TLS_1_3)) {
+                // RFC 8446 §4.2.1: supported_versions in a ServerHello selects TLS 1.3, which was not offered.
+                throw TlsException.illegalParameter("server sent supported_versions, but this client offered only TLS 1.2");
             }
             int version = Extensions.decodeSupportedVersionsServer(versions);
             if (version != ProtocolVersion.TLS_1_3.code()) {
@@ -142,7 +192,7 @@ public final class ClientHandshake {
                 throw TlsException.illegalParameter("ServerHello legacy_version must be 0x0303");
             }
             CipherSuite suite = CipherSuite.of(sh.cipherSuite());
-            if (suite == null || !sent.cipherSuites().contains(sh.cipherSuite())) {
+            if (suite == null || !suite.isTls13() || !sent.cipherSuites().contains(sh.cipherSuite())) {
                 throw TlsException.illegalParameter(String.format("server chose cipher suite 0x%04x, which was not offered", sh.cipherSuite()));
             }
             if (!MessageDigest.isEqual(sh.legacySessionIdEcho(), sent.legacySessionId())) {
@@ -233,6 +283,7 @@ public final class ClientHandshake {
                         serverShare.group()));
             }
             byte[] shared = mine.agree(serverShare.keyExchange());
+            ctx.version = ProtocolVersion.TLS_1_3;
             ctx.suite = suite;
             ctx.group = group;
             ctx.transcript.useHash(suite.hashName());

@@ -7,7 +7,8 @@ import org.tollgate.tls.wire.WireWriter;
  * Every message type below is a plain record with its codec beside its fields.
  */
 public sealed interface Handshake permits ClientHello, ServerHello, EncryptedExtensions, CertificateMessage,
-        CertificateRequest, CertificateVerify, Finished, NewSessionTicket, KeyUpdate {
+        CertificateRequest, CertificateVerify, Finished, NewSessionTicket, KeyUpdate,
+        Tls12CertificateMessage, ServerKeyExchange, ServerHelloDone, ClientKeyExchange, Tls12CertificateRequest {
 
     /** The HandshakeType of this message. */
     int type();

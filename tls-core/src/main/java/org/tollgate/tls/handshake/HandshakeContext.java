@@ -19,6 +19,8 @@ import org.tollgate.tls.crypto.TlsCrypto;
 import org.tollgate.tls.record.ContentType;
 import org.tollgate.tls.record.RecordCipher;
 import org.tollgate.tls.record.RecordLayer;
+import org.tollgate.tls.record.RecordProtection;
+import org.tollgate.tls.record.Tls12RecordCipher;
 import org.tollgate.tls.wire.WireReader;
 
 /**
@@ -57,6 +59,16 @@ public final class HandshakeContext {
     int clientSecretGeneration;
     int serverSecretGeneration;
 
+    /** The negotiated version: null until the ServerHello settles it. */
+    ProtocolVersion version;
+    // TLS 1.2 (RFC 5246)
+    byte[] serverRandom;
+    byte[] masterSecret;
+    boolean extendedMasterSecret;
+    Tls12KeySchedule tls12;
+    private RecordProtection pendingReadCipher;
+    private RecordProtection pendingWriteCipher;
+
     boolean handshakeComplete;
     boolean keyChanged;
     int ticketsReceived;
@@ -94,8 +106,14 @@ public final class HandshakeContext {
     }
 
     public HandshakeSummary summary() {
-        return new HandshakeSummary(ProtocolVersion.TLS_1_3, suite, group, signatureScheme, alpn, serverName,
-                false, helloRetry, peerCertificates);
+        boolean tls12 = isTls12();
+        return new HandshakeSummary(tls12 ? ProtocolVersion.TLS_1_2 : ProtocolVersion.TLS_1_3, suite, group,
+                signatureScheme, alpn, serverName, false, helloRetry, peerCertificates, !tls12 || extendedMasterSecret);
+    }
+
+    /** True once TLS 1.2 was negotiated: ChangeCipherSpec then has its TLS 1.2 meaning. */
+    public boolean isTls12() {
+        return version == ProtocolVersion.TLS_1_2;
     }
 
     // ------------------------------------------------------------------ sending
@@ -111,7 +129,7 @@ public final class HandshakeContext {
     private void trace(boolean outbound, byte[] bytes) {
         if (config.trace() != org.tollgate.tls.HandshakeTrace.NONE) {
             config.trace().message(outbound, HandshakeType.name(bytes[0] & 0xFF), bytes,
-                    MessageDescriber.describe(bytes, suite == null ? 32 : suite.hashLength()));
+                    MessageDescriber.describe(bytes, suite == null ? 32 : suite.hashLength(), isTls12()));
         }
     }
 
@@ -129,6 +147,11 @@ public final class HandshakeContext {
             records.writeChangeCipherSpec();
             config.trace().note("sent ChangeCipherSpec (middlebox compatibility, RFC 8446 D.4)");
         }
+    }
+
+    /** A warning-level alert (TLS 1.2 only: TLS 1.3 has no warnings but close_notify and user_canceled). */
+    void sendWarningAlert(Alert alert) throws TlsException {
+        records.write(ContentType.ALERT, new byte[] {(byte) Alert.LEVEL_WARNING, (byte) alert.code()}, 0, 2);
     }
 
     void received(byte[] message) {
@@ -185,6 +208,54 @@ public final class HandshakeContext {
         resumptionMasterSecret = keys.resumptionMasterSecret(transcript.current());
     }
 
+    // ------------------------------------------------------------------ TLS 1.2 keys (RFC 5246 §8.1, §6.3)
+
+    /**
+     * From the premaster secret: the master secret (extended, RFC 7627, when both sides
+     * agreed; the session hash is the transcript through ClientKeyExchange), logged as
+     * {@code CLIENT_RANDOM} for Wireshark, then the key block and the pending record ciphers
+     * that each side's ChangeCipherSpec switches on.
+     */
+    void deriveTls12Keys(byte[] preMasterSecret) {
+        tls12 = new Tls12KeySchedule(suite);
+        masterSecret = extendedMasterSecret
+                ? tls12.extendedMasterSecret(preMasterSecret, transcript.current())
+                : tls12.masterSecret(preMasterSecret, clientRandom, serverRandom);
+        java.util.Arrays.fill(preMasterSecret, (byte) 0);
+        keyLog("CLIENT_RANDOM", masterSecret);
+        Tls12KeySchedule.KeyBlock kb = tls12.keyBlock(masterSecret, clientRandom, serverRandom);
+        RecordProtection clientCipher = Tls12RecordCipher.of(crypto, suite, kb.clientWriteKey(), kb.clientWriteIv());
+        RecordProtection serverCipher = Tls12RecordCipher.of(crypto, suite, kb.serverWriteKey(), kb.serverWriteIv());
+        pendingWriteCipher = client ? clientCipher : serverCipher;
+        pendingReadCipher = client ? serverCipher : clientCipher;
+        note((extendedMasterSecret ? "extended master secret (RFC 7627) from the session hash"
+                : "master secret from the randoms (the peer did not offer extended_master_secret)")
+                + "; key block derived (RFC 5246 6.3)");
+    }
+
+    /** RFC 5246 §7.1: send ChangeCipherSpec under the old state, then write with the new keys. */
+    void sendTls12ChangeCipherSpec() {
+        records.writeChangeCipherSpec();
+        records.setWriteCipher(pendingWriteCipher);
+        pendingWriteCipher = null;
+    }
+
+    /** RFC 5246 §7.1: the peer's ChangeCipherSpec switches the read side to the new keys. */
+    void receiveTls12ChangeCipherSpec() throws TlsException {
+        if (pendingReadCipher == null) {
+            throw TlsException.unexpectedMessage("ChangeCipherSpec before the keys were agreed");
+        }
+        records.setReadCipher(pendingReadCipher);
+        pendingReadCipher = null;
+        keyChanged = true;
+        note("peer sent ChangeCipherSpec: its records are encrypted from now on");
+    }
+
+    /** Finished.verify_data for {@code fromClient}'s Finished over the transcript so far. */
+    byte[] tls12VerifyData(boolean fromClient) {
+        return tls12.verifyData(masterSecret, fromClient, transcript.current());
+    }
+
     // ------------------------------------------------------------------ KeyUpdate (RFC 8446 §4.6.3)
 
     /** The peer's KeyUpdate: its next secret protects what it sends from now on. */
@@ -208,6 +279,9 @@ public final class HandshakeContext {
 
     /** Sends KeyUpdate under the current keys, then switches to the next write secret. */
     public void sendKeyUpdate(boolean requestPeerUpdate) throws TlsException {
+        if (isTls12()) {
+            throw new IllegalStateException("TLS 1.2 has no KeyUpdate (and Tollgate does not renegotiate)");
+        }
         sendPostHandshake(new KeyUpdate(requestPeerUpdate));
         if (client) {
             clientApplicationSecret = keys.nextApplicationTrafficSecret(clientApplicationSecret);

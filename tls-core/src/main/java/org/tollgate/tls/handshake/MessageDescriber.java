@@ -17,7 +17,35 @@ final class MessageDescriber {
     }
 
     static String describe(byte[] message, int hashLength) {
+        return describe(message, hashLength, false);
+    }
+
+    static String describe(byte[] message, int hashLength, boolean tls12) {
         try {
+            if (tls12) {
+                switch (message[0] & 0xFF) {
+                    case HandshakeType.CERTIFICATE: {
+                        Tls12CertificateMessage m = Tls12CertificateMessage.decode(HandshakeContext.body(message));
+                        return m.certificates().isEmpty() ? "no certificate" : certificate(m.asTls13());
+                    }
+                    case HandshakeType.SERVER_KEY_EXCHANGE: {
+                        ServerKeyExchange ske = ServerKeyExchange.decode(HandshakeContext.body(message));
+                        SignatureScheme s = SignatureScheme.of(ske.signatureScheme());
+                        return "ECDHE " + groupName(ske.namedGroup()) + " public key " + ske.publicKey().length + " bytes, signed with "
+                                + (s == null ? String.format("0x%04x", ske.signatureScheme()) : s);
+                    }
+                    case HandshakeType.CERTIFICATE_REQUEST:
+                        return "certificate types, signature algorithms and "
+                                + Tls12CertificateRequest.decode(HandshakeContext.body(message)).certificateAuthorities().size()
+                                + " CA name(s)";
+                    case HandshakeType.SERVER_HELLO_DONE:
+                        return "end of the server's flight";
+                    case HandshakeType.CLIENT_KEY_EXCHANGE:
+                        return (message.length - 4) + " bytes: the RSA-encrypted premaster secret, or the client's ECDHE public key";
+                    default:
+                        break;
+                }
+            }
             switch (message[0] & 0xFF) {
                 case HandshakeType.CLIENT_HELLO:
                     return clientHello(ClientHello.decode(HandshakeContext.body(message)));

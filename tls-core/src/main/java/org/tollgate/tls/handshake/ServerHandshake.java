@@ -68,15 +68,14 @@ public final class ServerHandshake {
                 throw TlsException.illegalParameter("second ClientHello changed its random or session id");
             }
 
-            // RFC 8446 §4.2.1: TLS 1.3 is offered only in supported_versions.
-            Extension versionsExt = ch.extension(ExtensionType.SUPPORTED_VERSIONS);
-            List<Integer> versions = versionsExt == null ? List.of() : Extensions.decodeSupportedVersionsClient(versionsExt);
-            if (!versions.contains(ProtocolVersion.TLS_1_3.code())) {
-                throw new TlsException(Alert.PROTOCOL_VERSION, "client offers only "
-                        + (versionsExt == null ? ClientHandshake.versionName(ch.legacyVersion()) + " and older"
-                        : versions.stream().map(ClientHandshake::versionName).collect(Collectors.joining(", ")))
-                        + "; this server speaks TLS 1.3");
+            ProtocolVersion version = negotiateVersion(ctx, ch);
+            if (version == ProtocolVersion.TLS_1_2) {
+                if (retry != null) {
+                    throw TlsException.illegalParameter("second ClientHello no longer offers TLS 1.3");
+                }
+                return Tls12ServerHandshake.clientHello(ctx, message, ch);
             }
+            ctx.version = ProtocolVersion.TLS_1_3;
             // RFC 8446 §4.1.2: legacy_compression_methods is exactly one byte, 0.
             if (ch.legacyCompressionMethods().length != 1 || ch.legacyCompressionMethods()[0] != 0) {
                 throw TlsException.illegalParameter("TLS 1.3 ClientHello must offer only the null compression method");
@@ -139,21 +138,7 @@ public final class ServerHandshake {
             String sni = sniExt == null ? null : Extensions.decodeServerNameClient(sniExt);
             ctx.serverName = sni;
 
-            // RFC 7301 §3.2: the server picks one protocol it supports, or fails with no_application_protocol.
-            Extension alpnExt = ch.extension(ExtensionType.APPLICATION_LAYER_PROTOCOL_NEGOTIATION);
-            if (alpnExt != null && !ctx.config.alpnProtocols().isEmpty()) {
-                List<String> offered = Extensions.decodeAlpn(alpnExt);
-                for (String p : ctx.config.alpnProtocols()) {
-                    if (offered.contains(p)) {
-                        ctx.alpn = p;
-                        break;
-                    }
-                }
-                if (ctx.alpn == null) {
-                    throw new TlsException(Alert.NO_APPLICATION_PROTOCOL, "no application protocol in common: client offers "
-                            + offered + ", server allows " + ctx.config.alpnProtocols());
-                }
-            }
+            negotiateAlpn(ctx, ch);
 
             Choice cert = chooseCertificate(ctx, sni, clientSchemes);
 
@@ -220,21 +205,85 @@ public final class ServerHandshake {
         }
     }
 
+    /** RFC 7507 §2: TLS_FALLBACK_SCSV, sent by a client retrying with a lower version than it supports. */
+    static final int TLS_FALLBACK_SCSV = 0x5600;
+
+    /**
+     * Picks the version (RFC 8446 §4.2.1, RFC 5246 Appendix E.1): from supported_versions when
+     * the client sends it (legacy_version is then ignored), else legacy_version is the
+     * client's highest version. TLS 1.3 when both sides have it, else TLS 1.2, else
+     * protocol_version: SSL 3.0, TLS 1.0 and TLS 1.1 are never spoken (RFC 8996).
+     */
+    static ProtocolVersion negotiateVersion(HandshakeContext ctx, ClientHello ch) throws TlsException {
+        Extension versionsExt = ch.extension(ExtensionType.SUPPORTED_VERSIONS);
+        List<Integer> offered = versionsExt == null ? null : Extensions.decodeSupportedVersionsClient(versionsExt);
+        boolean client13 = offered != null && offered.contains(ProtocolVersion.TLS_1_3.code());
+        boolean client12 = offered != null ? offered.contains(ProtocolVersion.TLS_1_2.code()) : ch.legacyVersion() >= 0x0303;
+        boolean server13 = ctx.config.isEnabled(ProtocolVersion.TLS_1_3);
+        boolean server12 = ctx.config.isEnabled(ProtocolVersion.TLS_1_2);
+        ProtocolVersion chosen = client13 && server13 ? ProtocolVersion.TLS_1_3
+                : client12 && server12 ? ProtocolVersion.TLS_1_2 : null;
+        if (chosen == null) {
+            List<String> ours = new ArrayList<>();
+            for (ProtocolVersion v : List.of(ProtocolVersion.TLS_1_3, ProtocolVersion.TLS_1_2)) {
+                if (ctx.config.isEnabled(v)) {
+                    ours.add(v.displayName().replace("TLSv", "TLS "));
+                }
+            }
+            throw new TlsException(Alert.PROTOCOL_VERSION, "client offers only "
+                    + (offered == null ? ClientHandshake.versionName(ch.legacyVersion()) + " and older"
+                    : offered.stream().map(ClientHandshake::versionName).collect(Collectors.joining(", ")))
+                    + "; this server speaks " + String.join(" and ", ours));
+        }
+        // RFC 7507 §3: a fallback retry below the server's highest version means someone
+        // interfered with the first attempt: inappropriate_fallback.
+        ProtocolVersion highest = server13 ? ProtocolVersion.TLS_1_3 : ProtocolVersion.TLS_1_2;
+        if (ch.cipherSuites().contains(TLS_FALLBACK_SCSV) && chosen.code() < highest.code()) {
+            throw new TlsException(Alert.INAPPROPRIATE_FALLBACK, "client signals a fallback (TLS_FALLBACK_SCSV) to "
+                    + chosen + ", but this server supports " + highest + ": the first attempt was interfered with");
+        }
+        return chosen;
+    }
+
+    /** RFC 7301 §3.2: the server picks one protocol it supports, or fails with no_application_protocol. */
+    static void negotiateAlpn(HandshakeContext ctx, ClientHello ch) throws TlsException {
+        Extension alpnExt = ch.extension(ExtensionType.APPLICATION_LAYER_PROTOCOL_NEGOTIATION);
+        if (alpnExt != null && !ctx.config.alpnProtocols().isEmpty()) {
+            List<String> offered = Extensions.decodeAlpn(alpnExt);
+            for (String p : ctx.config.alpnProtocols()) {
+                if (offered.contains(p)) {
+                    ctx.alpn = p;
+                    break;
+                }
+            }
+            if (ctx.alpn == null) {
+                throw new TlsException(Alert.NO_APPLICATION_PROTOCOL, "no application protocol in common: client offers "
+                        + offered + ", server allows " + ctx.config.alpnProtocols());
+            }
+        }
+    }
+
     private static CipherSuite chooseSuite(HandshakeContext ctx, ClientHello ch) throws TlsException {
         for (CipherSuite s : ctx.config.cipherSuites()) {
-            if (ch.cipherSuites().contains(s.code())) {
+            if (s.isTls13() && ch.cipherSuites().contains(s.code())) {
                 return s;
             }
         }
         List<String> offered = new ArrayList<>();
         for (int code : ch.cipherSuites()) {
             CipherSuite s = CipherSuite.of(code);
-            if (s != null) {
+            if (s != null && s.isTls13()) {
                 offered.add(s.ianaName());
             }
         }
+        List<CipherSuite> ours = new ArrayList<>();
+        for (CipherSuite s : ctx.config.cipherSuites()) {
+            if (s.isTls13()) {
+                ours.add(s);
+            }
+        }
         throw TlsException.handshakeFailure("no cipher suite in common: client offers "
-                + (offered.isEmpty() ? "no TLS 1.3 suite" : offered.toString()) + ", server allows " + ctx.config.cipherSuites());
+                + (offered.isEmpty() ? "no TLS 1.3 suite" : offered.toString()) + ", server allows " + ours);
     }
 
     private static String groupNames(List<Integer> codes) {

@@ -12,7 +12,7 @@ import org.tollgate.tls.crypto.TlsCrypto;
  * and the record header as additional data. The plaintext inside is TLSInnerPlaintext:
  * content, then the real content type, then optional zero padding.
  */
-public final class RecordCipher {
+public final class RecordCipher implements RecordProtection {
     /** RFC 8446 §5.1: TLSPlaintext.length MUST NOT exceed 2^14. */
     public static final int MAX_PLAINTEXT = 1 << 14;
     /** RFC 8446 §5.2: TLSCiphertext.length MUST NOT exceed 2^14 + 256. */
@@ -37,8 +37,20 @@ public final class RecordCipher {
         return new RecordCipher(crypto.aead(suite, key), iv);
     }
 
+    @Override
     public long sequenceNumber() {
         return sequenceNumber;
+    }
+
+    /** RFC 8446 §5.2: the inner content type, any padding and the tag. */
+    @Override
+    public int overhead(int padding) {
+        return 1 + padding + Aead.TAG_LENGTH;
+    }
+
+    @Override
+    public boolean hidesContentType() {
+        return true;
     }
 
     /** For tests of the sequence-number limit only. */
@@ -47,6 +59,7 @@ public final class RecordCipher {
     }
 
     /** The content type found by the last {@link #open} call. */
+    @Override
     public int contentType() {
         return contentType;
     }
@@ -71,6 +84,7 @@ public final class RecordCipher {
      * and encrypts in place. {@code buf} needs room for {@code 1 + padding + 16} more bytes
      * after the content. Returns the whole record length.
      */
+    @Override
     public int sealInPlace(byte[] buf, int off, int length, int contentType, int padding) throws TlsException {
         int body = off + HEADER_LENGTH;
         int inner = length + 1 + padding;
@@ -102,6 +116,7 @@ public final class RecordCipher {
      * in place. Returns the content length; the content starts at {@code off + HEADER_LENGTH}
      * and its type is then {@link #contentType()}. Padding is stripped (RFC 8446 §5.4).
      */
+    @Override
     public int openInPlace(byte[] buf, int off, int bodyLength) throws TlsException {
         if (bodyLength < Aead.TAG_LENGTH + 1) {
             throw new TlsException(Alert.BAD_RECORD_MAC, "protected record of " + bodyLength + " bytes is too short to hold a tag");

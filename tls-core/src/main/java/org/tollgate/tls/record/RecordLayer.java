@@ -3,7 +3,6 @@ package org.tollgate.tls.record;
 import java.nio.ByteBuffer;
 import org.tollgate.tls.Alert;
 import org.tollgate.tls.TlsException;
-import org.tollgate.tls.crypto.Aead;
 
 /**
  * The record layer (RFC 8446 §5): cuts outgoing content into records of at most 2^14
@@ -13,8 +12,8 @@ import org.tollgate.tls.crypto.Aead;
  */
 public final class RecordLayer {
     private final OutputBuffer out = new OutputBuffer();
-    private RecordCipher writeCipher;
-    private RecordCipher readCipher;
+    private RecordProtection writeCipher;
+    private RecordProtection readCipher;
     private int writeVersion = 0x0303;
     private int maxFragment = RecordCipher.MAX_PLAINTEXT;
 
@@ -30,19 +29,19 @@ public final class RecordLayer {
         return out;
     }
 
-    public void setWriteCipher(RecordCipher c) {
+    public void setWriteCipher(RecordProtection c) {
         this.writeCipher = c;
     }
 
-    public void setReadCipher(RecordCipher c) {
+    public void setReadCipher(RecordProtection c) {
         this.readCipher = c;
     }
 
-    public RecordCipher writeCipher() {
+    public RecordProtection writeCipher() {
         return writeCipher;
     }
 
-    public RecordCipher readCipher() {
+    public RecordProtection readCipher() {
         return readCipher;
     }
 
@@ -75,7 +74,7 @@ public final class RecordLayer {
         }
         while (src.hasRemaining()) {
             int n = Math.min(src.remaining(), maxFragment);
-            int at = out.reserve(RecordCipher.HEADER_LENGTH + n + 1 + Aead.TAG_LENGTH);
+            int at = out.reserve(RecordCipher.HEADER_LENGTH + n + writeCipher.overhead(0));
             src.get(out.array(), at + RecordCipher.HEADER_LENGTH, n);
             out.commit(writeCipher.sealInPlace(out.array(), at, n, contentType, 0));
         }
@@ -93,13 +92,17 @@ public final class RecordLayer {
             System.arraycopy(data, off, b, at + RecordCipher.HEADER_LENGTH, n);
             out.commit(RecordCipher.HEADER_LENGTH + n);
         } else {
-            int at = out.reserve(RecordCipher.HEADER_LENGTH + n + 1 + Aead.TAG_LENGTH);
+            int at = out.reserve(RecordCipher.HEADER_LENGTH + n + writeCipher.overhead(0));
             System.arraycopy(data, off, out.array(), at + RecordCipher.HEADER_LENGTH, n);
             out.commit(writeCipher.sealInPlace(out.array(), at, n, contentType, 0));
         }
     }
 
-    /** A ChangeCipherSpec record, always in the clear (RFC 8446 §5, Appendix D.4). */
+    /**
+     * A ChangeCipherSpec record in the clear: TLS 1.3's middlebox compatibility one (RFC 8446
+     * §5, Appendix D.4), or TLS 1.2's real one, which is sent under the old (null) write
+     * state just before switching to the new keys (RFC 5246 §7.1).
+     */
     public void writeChangeCipherSpec() {
         int at = out.reserve(6);
         byte[] b = out.array();
@@ -157,7 +160,7 @@ public final class RecordLayer {
             // RFC 8446 §5.1: legacy_record_version is 0x03xx; anything else is not TLS.
             throw TlsException.decodeError(String.format("record version 0x%02x%02x is not TLS", in[1], in[2]));
         }
-        boolean protectedRecord = readCipher != null && type == ContentType.APPLICATION_DATA;
+        boolean protectedRecord = isProtected(type);
         int max = protectedRecord ? RecordCipher.MAX_CIPHERTEXT : RecordCipher.MAX_PLAINTEXT;
         if (length > max) {
             // RFC 8446 §5.1, §5.2: record_overflow, refused before the body is read.
@@ -168,6 +171,18 @@ public final class RecordLayer {
             throw TlsException.decodeError("zero-length " + ContentType.name(type) + " record");
         }
         return length;
+    }
+
+    /**
+     * TLS 1.3 protects only records that say application_data outside (RFC 8446 §5.2); TLS 1.2
+     * protects every record once the peer's ChangeCipherSpec has switched the read state
+     * (RFC 5246 §6.1). A later ChangeCipherSpec is left in the clear for the engine to refuse.
+     */
+    private boolean isProtected(int type) {
+        if (readCipher == null) {
+            return false;
+        }
+        return readCipher.hidesContentType() ? type == ContentType.APPLICATION_DATA : type != ContentType.CHANGE_CIPHER_SPEC;
     }
 
     private static String describeGarbage(int firstByte) {
@@ -182,10 +197,10 @@ public final class RecordLayer {
 
     private void open() throws TlsException {
         int type = in[0] & 0xFF;
-        if (type == ContentType.APPLICATION_DATA) {
-            if (readCipher == null) {
-                throw TlsException.unexpectedMessage("application data before the handshake established keys");
-            }
+        if (type == ContentType.APPLICATION_DATA && readCipher == null) {
+            throw TlsException.unexpectedMessage("application data before the handshake established keys");
+        }
+        if (isProtected(type)) {
             recordContentLength = readCipher.openInPlace(in, 0, inLength);
             recordType = readCipher.contentType();
             recordWasProtected = true;

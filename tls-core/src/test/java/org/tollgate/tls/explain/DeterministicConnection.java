@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import org.tollgate.tls.NamedGroup;
+import org.tollgate.tls.ProtocolVersion;
 import org.tollgate.tls.TlsConfig;
 import org.tollgate.tls.TlsEngine;
 import org.tollgate.tls.TlsException;
@@ -112,11 +113,14 @@ final class DeterministicConnection {
     }
 
     static TlsConfig.Builder clientConfig() throws IOException {
-        return TlsConfig.builder().verifier(trust()).random(new CounterRandom("client")).clock(CLOCK);
+        // The golden files explain a TLS 1.3 handshake: offer TLS 1.3 only, as when they were made.
+        return TlsConfig.builder().versions(List.of(ProtocolVersion.TLS_1_3)).verifier(trust())
+                .random(new CounterRandom("client")).clock(CLOCK);
     }
 
     static TlsConfig.Builder serverConfig() throws IOException {
-        return TlsConfig.builder().certificate(serverKey()).random(new CounterRandom("server")).clock(CLOCK);
+        return TlsConfig.builder().versions(List.of(ProtocolVersion.TLS_1_3)).certificate(serverKey())
+                .random(new CounterRandom("server")).clock(CLOCK);
     }
 
     /**

@@ -53,10 +53,12 @@ class EventLoopTest {
         EventLoop.Handler handler = mock(EventLoop.Handler.class);
         AtomicReference<Thread> ranOn = new AtomicReference<>();
         ByteBuffer got = ByteBuffer.allocate(16);
+        java.util.concurrent.CountDownLatch answered = new java.util.concurrent.CountDownLatch(1);
         doAnswer(inv -> {
             SelectionKey key = inv.getArgument(0);
             ranOn.set(Thread.currentThread());
             ((Pipe.SourceChannel) key.channel()).read(got);
+            answered.countDown();
             return null;
         }).when(handler).ready(any());
 
@@ -66,6 +68,8 @@ class EventLoopTest {
         pipe.sink().write(ByteBuffer.wrap("ping".getBytes()));
 
         verify(handler, timeout(5000)).ready(key);
+        // Mockito records the call before the answer runs: wait for the answer itself.
+        assertTrue(answered.await(5, TimeUnit.SECONDS));
         assertEquals("test-loop", ranOn.get().getName());
         assertEquals(4, got.position());
     }

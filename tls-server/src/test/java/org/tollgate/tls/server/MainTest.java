@@ -88,7 +88,7 @@ class MainTest {
         assertEquals(0, curl.exitValue(), page);
         assertTrue(page.contains("<tr><th>SNI</th><td>localhost</td></tr>"), page);
         String printed = out.toString(StandardCharsets.UTF_8);
-        assertTrue(printed.contains("tls-server listening on 127.0.0.1:" + port + " (TLS 1.3, mode https)"), printed);
+        assertTrue(printed.contains("tls-server listening on 127.0.0.1:" + port + " (TLS 1.3, TLS 1.2, mode https)"), printed);
         assertTrue(printed.contains("curl --cacert " + ca), printed);
         assertTrue(printed.contains(" TLSv1.3 TLS_AES_128_GCM_SHA256 group=x25519"), "one line per handshake: " + printed);
         for (String step : List.of("We received ClientHello from the client", "=== Step 2: ServerHello: the server's choice",

@@ -1,0 +1,213 @@
+package org.tollgate.lb.l7;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.tollgate.lb.balance.Backend;
+import org.tollgate.tls.nio.EventLoop;
+import org.tollgate.tls.nio.EventLoopGroup;
+import org.tollgate.tls.nio.TlsChannel;
+
+/**
+ * The L7 reverse proxy: accepts HTTP/1.1 (or HTTPS, terminating TLS with tls-core's
+ * {@link TlsChannel}), parses each request strictly, routes it to a pool, balances it
+ * over the pool's backends with an lb-l4 algorithm and streams the response back.
+ *
+ * <pre>{@code
+ * try (L7Proxy proxy = L7Proxy.start(config)) {
+ *     ... proxy.localAddress() ...
+ * }
+ * }</pre>
+ *
+ * <p>Each client connection, and the backend connections serving it, live on one event
+ * loop of the group; each loop keeps its own pool of idle keep-alive backend connections.
+ * How one connection proceeds is described in {@code ClientConnection}.
+ */
+public final class L7Proxy implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(L7Proxy.class.getName());
+
+    private final ProxyConfig config;
+    private final EventLoopGroup loops;
+    private final Map<EventLoop, UpstreamPool> upstreams = new HashMap<>();
+    private final ServerSocketChannel server;
+    private final Set<ClientConnection> connections = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closing = new AtomicBoolean();
+    final Stats stats = new Stats();
+
+    /** Counters shared by the loops. */
+    public static final class Stats {
+        final AtomicLong accepted = new AtomicLong();
+        final AtomicLong requests = new AtomicLong();
+        final AtomicLong backendFailures = new AtomicLong();
+        private final Map<Integer, AtomicLong> statuses = new ConcurrentHashMap<>();
+        private final Map<Integer, AtomicLong> refusals = new ConcurrentHashMap<>();
+        private final Map<String, AtomicLong> perBackend = new ConcurrentHashMap<>();
+
+        void responded(int status) {
+            statuses.computeIfAbsent(status, s -> new AtomicLong()).incrementAndGet();
+        }
+
+        void refused(int status) {
+            refusals.computeIfAbsent(status, s -> new AtomicLong()).incrementAndGet();
+        }
+
+        void forwarded(Backend b) {
+            perBackend.computeIfAbsent(b.name(), s -> new AtomicLong()).incrementAndGet();
+        }
+
+        public long accepted() {
+            return accepted.get();
+        }
+
+        /** Request heads parsed and accepted. */
+        public long requests() {
+            return requests.get();
+        }
+
+        /** Connect failures, resets, timeouts and invalid responses from backends. */
+        public long backendFailures() {
+            return backendFailures.get();
+        }
+
+        /** Responses sent to clients with {@code status} (from backends or our own). */
+        public long responses(int status) {
+            AtomicLong n = statuses.get(status);
+            return n == null ? 0 : n.get();
+        }
+
+        /** Requests refused by the parser or a limit with {@code status}. */
+        public long refusals(int status) {
+            AtomicLong n = refusals.get(status);
+            return n == null ? 0 : n.get();
+        }
+
+        /** Attempts sent to the backend named {@code name} (retries included). */
+        public long forwardedTo(String name) {
+            AtomicLong n = perBackend.get(name);
+            return n == null ? 0 : n.get();
+        }
+    }
+
+    private L7Proxy(ProxyConfig config) throws IOException {
+        this.config = config;
+        this.loops = new EventLoopGroup(config.eventLoops(), "lb-l7");
+        for (EventLoop l : loops.loops()) {
+            upstreams.put(l, new UpstreamPool(l, config));
+        }
+        try {
+            server = ServerSocketChannel.open();
+            server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            server.bind(config.listen(), 1024);
+            loops.loops().get(0).register(server, SelectionKey.OP_ACCEPT, key -> acceptReady()).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            loops.close();
+            if (e instanceof IOException) {
+                throw (IOException) e;
+            }
+            throw new IOException("could not listen on " + config.listen() + ": " + e, e);
+        }
+        LOG.log(Level.INFO, "lb-l7 listening on " + localAddress() + (config.tls() != null ? " (TLS)" : "")
+                + " with " + config.routes().size() + " routes over " + config.pools().size() + " pools");
+    }
+
+    /** Binds the listening socket and starts the event loops. */
+    public static L7Proxy start(ProxyConfig config) throws IOException {
+        return new L7Proxy(Objects.requireNonNull(config));
+    }
+
+    public InetSocketAddress localAddress() {
+        try {
+            return (InetSocketAddress) server.getLocalAddress();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public ProxyConfig config() {
+        return config;
+    }
+
+    public Stats stats() {
+        return stats;
+    }
+
+    /** Client connections open now. */
+    public int openConnections() {
+        return connections.size();
+    }
+
+    boolean isClosing() {
+        return closing.get();
+    }
+
+    private void acceptReady() throws IOException {
+        SocketChannel client;
+        while ((client = server.accept()) != null) {
+            stats.accepted.incrementAndGet();
+            client.configureBlocking(false);
+            client.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            Transport t = config.tls() == null ? Transport.plain(client) : Transport.tls(TlsChannel.server(client, config.tls()));
+            EventLoop loop = loops.next();
+            ClientConnection c = new ClientConnection(this, upstreams.get(loop), t);
+            connections.add(c);
+            try {
+                loop.execute(c::start);
+            } catch (IllegalStateException e) {
+                connections.remove(c);
+                t.close();
+            }
+        }
+    }
+
+    void connectionClosed(ClientConnection c) {
+        connections.remove(c);
+    }
+
+    /** Stops listening and closes every connection and the loops. */
+    @Override
+    public void close() {
+        if (!closing.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            server.close();
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "closing listener", e);
+        }
+        List<CompletableFuture<Void>> done = new ArrayList<>();
+        for (ClientConnection c : connections) {
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            try {
+                c.loop().execute(() -> {
+                    c.close();
+                    f.complete(null);
+                });
+                done.add(f);
+            } catch (IllegalStateException e) {
+                // loop already gone
+            }
+        }
+        try {
+            CompletableFuture.allOf(done.toArray(new CompletableFuture<?>[0])).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "connections did not all close in time: " + e);
+        }
+        loops.close();
+    }
+}

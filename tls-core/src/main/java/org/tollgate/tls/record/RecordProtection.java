@@ -1,0 +1,42 @@
+package org.tollgate.tls.record;
+
+import org.tollgate.tls.TlsException;
+
+/**
+ * One direction's record protection: TLS 1.3's {@link RecordCipher} (RFC 8446 §5.2) or
+ * TLS 1.2's {@link Tls12RecordCipher} (RFC 5246 §6.2.3.3). The {@link RecordLayer} frames
+ * records and asks this object to seal or open each one in place.
+ */
+public interface RecordProtection {
+
+    /**
+     * Protects {@code length} bytes of {@code contentType} content that sit in {@code buf}
+     * at {@code off + HEADER_LENGTH}; writes the record header at {@code off} and the
+     * protected body after it. {@code buf} needs {@link #overhead(int)} more bytes after
+     * the content. Returns the whole record length.
+     */
+    int sealInPlace(byte[] buf, int off, int length, int contentType, int padding) throws TlsException;
+
+    /**
+     * Opens the record whose 5-byte header is at {@code off}; the content is left at
+     * {@code off + HEADER_LENGTH}. Returns the content length; its type is then
+     * {@link #contentType()}.
+     */
+    int openInPlace(byte[] buf, int off, int bodyLength) throws TlsException;
+
+    /** The content type of the record just opened. */
+    int contentType();
+
+    /** Records protected so far in this direction. */
+    long sequenceNumber();
+
+    /** Bytes a record may grow by, beyond its content, when sealed with {@code padding}. */
+    int overhead(int padding);
+
+    /**
+     * True when the real content type travels inside the encryption and every protected
+     * record says application_data outside (TLS 1.3, RFC 8446 §5.2); false when the outer
+     * header carries the real type (TLS 1.2, RFC 5246 §6.2.3).
+     */
+    boolean hidesContentType();
+}
