@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "lb-l4", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
         subcommands = Main.Demo.class,
-        description = {"An L4 (TCP) load balancer written over raw NIO (Tollgate): it picks a backend per connection "
+        description = {"An L4 (TCP and UDP) load balancer written over raw NIO (Tollgate): it picks a backend per connection or UDP flow "
                 + "and copies bytes both ways without looking at them."},
         footer = {"", "Examples:",
             "  lb-l4 --listen 127.0.0.1:8080 --backend 127.0.0.1:9001 --backend 127.0.0.1:9002,weight=3 "
