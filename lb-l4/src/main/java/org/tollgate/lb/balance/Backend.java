@@ -2,9 +2,12 @@ package org.tollgate.lb.balance;
 
 import java.net.InetSocketAddress;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One server behind the balancer: a name, an address, a weight, a state and counters.
@@ -39,6 +42,10 @@ public final class Backend {
     private final AtomicInteger active = new AtomicInteger();
     private final AtomicLong total = new AtomicLong();
     private final CopyOnWriteArrayList<Runnable> listeners = new CopyOnWriteArrayList<>();
+    private volatile CompletableFuture<Void> drained;
+    /** LongAdder: many loops add at once, a stats reader sums now and then. */
+    private final LongAdder bytesToBackend = new LongAdder();
+    private final LongAdder bytesFromBackend = new LongAdder();
 
     /** A backend of weight 1. */
     public Backend(String name, InetSocketAddress address) {
@@ -82,6 +89,26 @@ public final class Backend {
         return total.get();
     }
 
+    /** Bytes forwarded to this backend (client to server), over all its connections. */
+    public long bytesToBackend() {
+        return bytesToBackend.sum();
+    }
+
+    /** Bytes forwarded from this backend (server to client). */
+    public long bytesFromBackend() {
+        return bytesFromBackend.sum();
+    }
+
+    /** Counts bytes written to this backend. */
+    public void addBytesToBackend(long n) {
+        bytesToBackend.add(n);
+    }
+
+    /** Counts bytes read from this backend and passed on. */
+    public void addBytesFromBackend(long n) {
+        bytesFromBackend.add(n);
+    }
+
     /** Changes the weight (1 to {@link #MAX_WEIGHT}); balancers use it from their next pick. */
     public void setWeight(int weight) {
         int w = checkWeight(weight);
@@ -96,7 +123,36 @@ public final class Backend {
         Objects.requireNonNull(state, "state");
         if (this.state != state) {
             this.state = state;
+            CompletableFuture<Void> d = drained;
+            if (state != State.DRAINING && d != null) {
+                drained = null;
+                d.completeExceptionally(new CancellationException(name + " left DRAINING for " + state + " before it drained"));
+            }
             fireChanged();
+        }
+    }
+
+    /**
+     * Takes the backend out of service gently: it becomes {@link State#DRAINING}, so no new
+     * connection comes to it, while the connections it has go on to their natural end. The
+     * future completes when the last of them has closed (at once if none is open), or
+     * completes exceptionally if the state is changed away from {@code DRAINING} first.
+     */
+    public synchronized CompletableFuture<Void> drain() {
+        CompletableFuture<Void> d = drained;
+        if (d == null || state != State.DRAINING) {
+            setState(State.DRAINING);
+            d = new CompletableFuture<>();
+            drained = d;
+        }
+        completeDrainIfIdle();
+        return d;
+    }
+
+    private void completeDrainIfIdle() {
+        CompletableFuture<Void> d = drained;
+        if (d != null && active.get() == 0 && state == State.DRAINING) {
+            d.complete(null);
         }
     }
 
@@ -111,6 +167,9 @@ public final class Backend {
         if (active.decrementAndGet() < 0) {
             active.incrementAndGet();
             throw new IllegalStateException("connectionClosed() without connectionOpened() on " + name);
+        }
+        if (drained != null) {
+            completeDrainIfIdle();
         }
     }
 

@@ -29,6 +29,25 @@ public interface Balancer {
         return choose(client, Set.of());
     }
 
+    /** A choice and the reason for it, in words (for {@code --explain}). */
+    record Decision(Optional<Backend> backend, String why) {
+    }
+
+    /**
+     * {@link #choose(InetAddress, Set)}, and why: for teaching and debugging, not the hot
+     * path. The reason is worked out just after the pick, from the state then, so under
+     * concurrent load it may differ slightly from what the pick saw.
+     */
+    default Decision decide(InetAddress client, Set<Backend> excluded) {
+        Optional<Backend> b = choose(client, excluded);
+        return new Decision(b, b.map(x -> explain(client, x)).orElse("no backend available"));
+    }
+
+    /** Why this algorithm gives {@code chosen} to {@code client}; the algorithm's name first. */
+    default String explain(InetAddress client, Backend chosen) {
+        return getClass().getSimpleName() + " chose " + chosen.name();
+    }
+
     /** Replaces the set of backends (names must be unique). */
     void setBackends(List<Backend> backends);
 

@@ -50,6 +50,16 @@ public final class LeastConnections extends AbstractBalancer<Void> {
     }
 
     @Override
+    public String explain(InetAddress client, Backend chosen) {
+        StringBuilder loads = new StringBuilder();
+        for (Backend b : snapshot().available) {
+            loads.append(loads.length() == 0 ? "" : ", ").append(b.name()).append(' ').append(b.activeConnections())
+                    .append('/').append(b.weight());
+        }
+        return "least-connections: lowest active/weight among " + loads + " (ties in rotation): " + chosen.name();
+    }
+
+    @Override
     Void build(Backend[] available) {
         return null;
     }

@@ -91,6 +91,30 @@ public final class MaglevHash extends AbstractBalancer<MaglevHash.Table> {
         return Optional.empty();
     }
 
+    @Override
+    public String explain(InetAddress client, Backend chosen) {
+        Snapshot<Table> s = snapshot();
+        int[] owner = s.data.owner;
+        if (s.available.length == 0) {
+            return "ip-hash (Maglev): nothing available";
+        }
+        int slot = (int) Long.remainderUnsigned(hash(client.getAddress(), SEED_KEY), owner.length);
+        Backend first = s.available[owner[slot]];
+        return "ip-hash (Maglev): hash(" + client.getHostAddress() + ") -> slot " + slot + " of " + owner.length
+                + ", owned by " + first.name() + (first == chosen ? "" : " (excluded; walked on to " + chosen.name() + ")")
+                + "; " + first.name() + " owns " + count(owner, owner[slot]) + " slots";
+    }
+
+    private static int count(int[] owner, int who) {
+        int n = 0;
+        for (int o : owner) {
+            if (o == who) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     public int tableSize() {
         return tableSize;
     }

@@ -35,6 +35,12 @@ public final class RoundRobin extends AbstractBalancer<Void> {
     }
 
     @Override
+    public String explain(InetAddress client, Backend chosen) {
+        return "round-robin: each available backend in turn, weights ignored; " + chosen.name() + " is next of "
+                + snapshot().available.length + " available";
+    }
+
+    @Override
     Void build(Backend[] available) {
         return null;
     }

@@ -55,6 +55,23 @@ public final class SmoothWeightedRoundRobin extends AbstractBalancer<SmoothWeigh
     }
 
     @Override
+    public String explain(InetAddress client, Backend chosen) {
+        Snapshot<Schedule> s = snapshot();
+        int[] order = s.data.order;
+        if (order.length == 0) {
+            return "weighted-round-robin: nothing available";
+        }
+        StringBuilder period = new StringBuilder();
+        for (int i = 0; i < order.length && i < 40; i++) {
+            period.append(i == 0 ? "" : " ").append(s.available[order[i]].name());
+        }
+        long turn = Math.floorMod(s.data.next.get() - 1, (long) order.length);
+        return "weighted-round-robin (nginx smooth): one period of " + order.length + " picks is [" + period
+                + (order.length > 40 ? " ..." : "") + "]; this was pick " + (turn + 1) + ", " + chosen.name()
+                + " (weight " + chosen.weight() + ")";
+    }
+
+    @Override
     Schedule build(Backend[] available) {
         int n = available.length;
         int[] weight = new int[n];

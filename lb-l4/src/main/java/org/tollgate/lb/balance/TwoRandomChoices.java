@@ -31,6 +31,17 @@ public final class TwoRandomChoices extends AbstractBalancer<Void> {
 
     @Override
     public Optional<Backend> choose(InetAddress client, Set<Backend> excluded) {
+        return pick(excluded, null);
+    }
+
+    @Override
+    public Decision decide(InetAddress client, Set<Backend> excluded) {
+        StringBuilder why = new StringBuilder();
+        Optional<Backend> b = pick(excluded, why);
+        return new Decision(b, b.isPresent() ? why.toString() : "no backend available");
+    }
+
+    private Optional<Backend> pick(Set<Backend> excluded, StringBuilder why) {
         Backend[] up = snapshot().available;
         if (!excluded.isEmpty()) {
             List<Backend> left = new ArrayList<>(up.length);
@@ -46,7 +57,14 @@ public final class TwoRandomChoices extends AbstractBalancer<Void> {
         }
         Backend first = up[random.nextInt(up.length)];
         Backend second = up[random.nextInt(up.length)];
-        return Optional.of(lessLoaded(second, first) ? second : first);
+        Backend chosen = lessLoaded(second, first) ? second : first;
+        if (why != null) {
+            why.append("two-choices: drew ").append(first.name()).append(" (").append(first.activeConnections()).append('/')
+                    .append(first.weight()).append(") and ").append(second.name()).append(" (").append(second.activeConnections())
+                    .append('/').append(second.weight()).append(") of ").append(up.length)
+                    .append(" at random, kept the lower active/weight: ").append(chosen.name());
+        }
+        return Optional.of(chosen);
     }
 
     @Override

@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
 import org.tollgate.lb.balance.Backend;
+import org.tollgate.lb.balance.Balancer;
 import org.tollgate.tls.nio.EventLoop;
 
 /**
@@ -54,6 +55,13 @@ final class Connection {
     private EventLoop.Timer idleTimer;
     private long lastActivity;
     private boolean closed;
+    /** The pool this connection is balanced over: the forwarder's, or the one its SNI route names. */
+    private Balancer pool;
+    /** SNI routing: the client's first bytes, kept to be forwarded first; null once decided. */
+    private ByteBuffer preread;
+    private EventLoop.Timer prereadTimer;
+    /** What the first flight said, for logs: the server name, or why none was used. */
+    private String routeNote;
 
     /** Client to backend, and backend to client. */
     private Direction up;
@@ -70,6 +78,7 @@ final class Connection {
             a = InetAddress.getLoopbackAddress();
         }
         this.clientAddress = a;
+        this.pool = forwarder.balancer();
     }
 
     EventLoop loop() {
@@ -87,15 +96,95 @@ final class Connection {
             clientKey = key;
             lastActivity = System.nanoTime();
             idleTimer = loop.schedule(forwarder.config().idleTimeout(), this::idleCheck);
-            connectNext();
+            SniRoutes routes = forwarder.config().sniRoutes().orElse(null);
+            if (routes == null) {
+                connectNext();
+                return;
+            }
+            // SNI passthrough: read the first flight before choosing, bounded in bytes and time.
+            preread = ByteBuffer.allocate(routes.maxClientHelloBytes());
+            prereadTimer = loop.schedule(routes.timeout(), () -> routeBy(routes, ClientHelloPeek.Result.of(
+                    ClientHelloPeek.Status.NEED_MORE, "no complete ClientHello within " + routes.timeout().toMillis() + " ms")));
+            clientKey.interestOps(SelectionKey.OP_READ);
         });
+    }
+
+    /** Reads the client's first bytes until they show a whole ClientHello, or something else. */
+    private void prereadReady() {
+        SniRoutes routes = forwarder.config().sniRoutes().orElseThrow();
+        int n;
+        try {
+            n = client.read(preread);
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "client failed before its ClientHello: " + e.getMessage());
+            close();
+            return;
+        }
+        if (n < 0) {
+            LOG.log(Level.DEBUG, "client closed after " + preread.position() + " bytes, before a whole ClientHello");
+            close();
+            return;
+        }
+        byte[] bytes = preread.array();
+        int length = preread.position();
+        ClientHelloPeek.Result r = ClientHelloPeek.peek(bytes, length);
+        if (r.status() == ClientHelloPeek.Status.NEED_MORE) {
+            int announced = ClientHelloPeek.announcedSize(bytes, length);
+            if (announced > preread.capacity() || !preread.hasRemaining()) {
+                r = ClientHelloPeek.Result.of(ClientHelloPeek.Status.NEED_MORE, "ClientHello larger than "
+                        + preread.capacity() + " bytes" + (announced > 0 ? " (announces " + announced + ")" : ""));
+            } else {
+                return; // wait for more, within the timeout
+            }
+        }
+        routeBy(routes, r);
+    }
+
+    /** Chooses the pool from what the first flight showed, then connects. */
+    private void routeBy(SniRoutes routes, ClientHelloPeek.Result r) {
+        if (closed || preread == null || up != null || backend != null) {
+            return;
+        }
+        cancel(prereadTimer);
+        prereadTimer = null;
+        clientKey.interestOps(0); // nothing more is read until a backend is connected
+        switch (r.status()) {
+            case FOUND:
+                Optional<Balancer> route = routes.poolFor(r.serverName());
+                routeNote = "SNI " + r.serverName() + (route.isPresent() ? "" : " (no route: default pool)");
+                route.ifPresent(p -> pool = p);
+                break;
+            case NO_SERVER_NAME:
+                routeNote = "TLS without SNI (" + r.reason() + "): default pool";
+                break;
+            default:
+                boolean toDefault = routes.fallback() == SniRoutes.Fallback.DEFAULT_POOL;
+                routeNote = (r.status() == ClientHelloPeek.Status.NEED_MORE ? "" : r.status() + ": ") + r.reason()
+                        + (toDefault ? ": default pool" : ": closed");
+                if (!toDefault) {
+                    LOG.log(Level.INFO, "closing " + clientAddress.getHostAddress() + ": " + routeNote);
+                    close();
+                    return;
+                }
+        }
+        LOG.log(Level.DEBUG, clientAddress.getHostAddress() + ": " + routeNote);
+        preread.flip();
+        connectNext();
     }
 
     private void connectNext() {
         ForwarderConfig config = forwarder.config();
-        Optional<Backend> choice = tried.size() < config.connectAttempts()
-                ? forwarder.balancer().choose(clientAddress, tried)
-                : Optional.empty();
+        java.util.function.Consumer<String> explain = config.explain().orElse(null);
+        Optional<Backend> choice;
+        if (tried.size() >= config.connectAttempts()) {
+            choice = Optional.empty();
+        } else if (explain == null) {
+            choice = pool.choose(clientAddress, tried);
+        } else {
+            Balancer.Decision d = pool.decide(clientAddress, tried);
+            choice = d.backend();
+            explain.accept(Explain.line(client, routeNote, pool, tried, d));
+        }
         if (choice.isEmpty()) {
             LOG.log(Level.WARNING, "no backend for " + clientAddress.getHostAddress()
                     + (tried.isEmpty() ? ": none available" : ": tried " + tried.size()));
@@ -135,6 +224,7 @@ final class Connection {
         }
         LOG.log(Level.INFO, "connect to " + backend.name() + " failed: " + e.getMessage());
         forwarder.stats.connectFailures.incrementAndGet();
+        forwarder.health().ifPresent(h -> h.connectFailed(backend));
         cancel(connectTimer);
         connectTimer = null;
         backend.connectionClosed();
@@ -153,11 +243,27 @@ final class Connection {
     private void connected() {
         cancel(connectTimer);
         connectTimer = null;
+        forwarder.health().ifPresent(h -> h.connectSucceeded(backend));
         int size = forwarder.config().bufferSize();
-        up = new Direction(client, server, size, forwarder.stats, true);
-        down = new Direction(server, client, size, forwarder.stats, false);
+        up = new Direction(client, server, size, forwarder.stats, backend, true);
+        down = new Direction(server, client, size, forwarder.stats, backend, false);
+        forwarder.config().proxyProtocol().ifPresent(v -> up.preload(ByteBuffer.wrap(proxyHeader(v))));
+        if (preread != null) {
+            up.preload(preread); // the ClientHello goes first, exactly as it came
+            preread = null;
+        }
         touch();
         updateInterest();
+    }
+
+    /** The client's address and the address it connected to, as the PROXY header tells them. */
+    private byte[] proxyHeader(ProxyProtocol version) {
+        try {
+            return version.header((InetSocketAddress) client.getRemoteAddress(), (InetSocketAddress) client.getLocalAddress());
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "client addresses unknown for the PROXY header: " + e);
+            return version.header(null, null); // UNKNOWN / AF_UNSPEC
+        }
     }
 
     private void serverReady(SelectionKey key) {
@@ -177,6 +283,10 @@ final class Connection {
     }
 
     private void clientReady(SelectionKey key) {
+        if (up == null && preread != null && backend == null && !closed) {
+            prereadReady();
+            return;
+        }
         if (up == null) {
             return; // not connected yet
         }
@@ -255,6 +365,7 @@ final class Connection {
         closed = true;
         cancel(connectTimer);
         cancel(idleTimer);
+        cancel(prereadTimer);
         closeQuietly(client);
         if (server != null) {
             closeQuietly(server);
@@ -287,15 +398,24 @@ final class Connection {
         private final ByteBuffer buffer; // kept flipped: the bytes waiting for 'to' are [position, limit)
         private final TcpForwarder.Stats stats;
         private final boolean towardsBackend;
+        private final Backend backend;
         private boolean endOfStream;
         private boolean shutdownSent;
 
-        Direction(SocketChannel from, SocketChannel to, int size, TcpForwarder.Stats stats, boolean towardsBackend) {
+        Direction(SocketChannel from, SocketChannel to, int size, TcpForwarder.Stats stats, Backend backend, boolean towardsBackend) {
+            this.backend = backend;
             this.from = from;
             this.to = to;
             this.buffer = ByteBuffer.allocateDirect(size).flip();
             this.stats = stats;
             this.towardsBackend = towardsBackend;
+        }
+
+        /** Puts bytes to send before anything read (a PROXY header, a peeked ClientHello). */
+        void preload(ByteBuffer bytes) {
+            buffer.compact(); // keep what is already waiting, then append
+            buffer.put(bytes);
+            buffer.flip();
         }
 
         /** Read only when everything read before has been passed on. */
@@ -341,7 +461,13 @@ final class Connection {
                 int n = to.write(buffer);
                 if (n > 0) {
                     moved = true;
-                    (towardsBackend ? stats.bytesToBackends : stats.bytesToClients).addAndGet(n);
+                    if (towardsBackend) {
+                        stats.bytesToBackends.addAndGet(n);
+                        backend.addBytesToBackend(n);
+                    } else {
+                        stats.bytesToClients.addAndGet(n);
+                        backend.addBytesFromBackend(n);
+                    }
                 }
             }
             if (endOfStream && !buffer.hasRemaining() && !shutdownSent) {

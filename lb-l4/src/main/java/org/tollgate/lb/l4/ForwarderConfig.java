@@ -10,6 +10,9 @@ import java.util.Objects;
  * connection, up to 3 backends tried per connection.
  */
 public final class ForwarderConfig {
+    /** Room kept in the first buffer towards a backend for a PROXY protocol header (v2 with IPv6 is 52 bytes). */
+    static final int PREAMBLE_ROOM = 256;
+
     private final InetSocketAddress listen;
     private final Duration connectTimeout;
     private final Duration idleTimeout;
@@ -18,6 +21,10 @@ public final class ForwarderConfig {
     private final int connectAttempts;
     private final int eventLoops;
     private final int backlog;
+    private final HealthConfig health;
+    private final SniRoutes sniRoutes;
+    private final ProxyProtocol proxyProtocol;
+    private final java.util.function.Consumer<String> explain;
 
     private ForwarderConfig(Builder b) {
         this.listen = Objects.requireNonNull(b.listen, "listen address");
@@ -31,6 +38,14 @@ public final class ForwarderConfig {
         this.connectAttempts = atLeastOne(b.connectAttempts, "connect attempts");
         this.eventLoops = atLeastOne(b.eventLoops, "event loops");
         this.backlog = atLeastOne(b.backlog, "backlog");
+        this.health = b.health;
+        this.sniRoutes = b.sniRoutes;
+        this.proxyProtocol = b.proxyProtocol;
+        this.explain = b.explain;
+        if (sniRoutes != null && sniRoutes.maxClientHelloBytes() + PREAMBLE_ROOM > bufferSize) {
+            throw new IllegalArgumentException("buffer size " + bufferSize + " cannot hold a ClientHello of "
+                    + sniRoutes.maxClientHelloBytes() + " bytes and a PROXY header");
+        }
     }
 
     public static Builder builder(InetSocketAddress listen) {
@@ -75,6 +90,26 @@ public final class ForwarderConfig {
         return backlog;
     }
 
+    /** SNI passthrough routing; empty (the default) to forward without reading anything. */
+    public java.util.Optional<SniRoutes> sniRoutes() {
+        return java.util.Optional.ofNullable(sniRoutes);
+    }
+
+    /** The PROXY protocol header sent to backends first; empty (the default) for none. */
+    public java.util.Optional<ProxyProtocol> proxyProtocol() {
+        return java.util.Optional.ofNullable(proxyProtocol);
+    }
+
+    /** Where a line per connection explaining the backend choice goes; empty (the default) for none. */
+    public java.util.Optional<java.util.function.Consumer<String>> explain() {
+        return java.util.Optional.ofNullable(explain);
+    }
+
+    /** Health checks and passive ejection; empty (the default) for none. */
+    public java.util.Optional<HealthConfig> health() {
+        return java.util.Optional.ofNullable(health);
+    }
+
     /** Builds a {@link ForwarderConfig}. */
     public static final class Builder {
         private final InetSocketAddress listen;
@@ -85,6 +120,10 @@ public final class ForwarderConfig {
         private int connectAttempts = 3;
         private int eventLoops = Runtime.getRuntime().availableProcessors();
         private int backlog = 1024;
+        private HealthConfig health;
+        private SniRoutes sniRoutes;
+        private ProxyProtocol proxyProtocol;
+        private java.util.function.Consumer<String> explain;
 
         private Builder(InetSocketAddress listen) {
             this.listen = listen;
@@ -122,6 +161,27 @@ public final class ForwarderConfig {
 
         public Builder backlog(int n) {
             this.backlog = n;
+            return this;
+        }
+
+        public Builder health(HealthConfig h) {
+            this.health = h;
+            return this;
+        }
+
+        public Builder sniRoutes(SniRoutes routes) {
+            this.sniRoutes = routes;
+            return this;
+        }
+
+        public Builder proxyProtocol(ProxyProtocol version) {
+            this.proxyProtocol = version;
+            return this;
+        }
+
+        /** Teaching and debugging: a line per connection saying which backend was chosen and why (called on loop threads). */
+        public Builder explain(java.util.function.Consumer<String> sink) {
+            this.explain = sink;
             return this;
         }
 

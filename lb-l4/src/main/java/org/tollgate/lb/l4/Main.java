@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,6 +20,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.tollgate.lb.balance.Algorithm;
 import org.tollgate.lb.balance.Backend;
+import org.tollgate.lb.balance.Balancer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,11 +31,15 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "lb-l4", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
         subcommands = Main.Demo.class,
-        description = {"An L4 (TCP) load balancer written over raw NIO (Tollgate): it picks a backend per connection "
+        description = {"An L4 (TCP and UDP) load balancer written over raw NIO (Tollgate): it picks a backend per connection or UDP flow "
                 + "and copies bytes both ways without looking at them."},
         footer = {"", "Examples:",
             "  lb-l4 --listen 127.0.0.1:8080 --backend 127.0.0.1:9001 --backend 127.0.0.1:9002,weight=3 "
                     + "--algorithm weighted-round-robin",
+            "  lb-l4 --listen 127.0.0.1:8443 --sni-route a.example.com=127.0.0.1:9443 --sni-route '*.example.net=127.0.0.1:9444' "
+                    + "--backend 127.0.0.1:9001 --health-interval 2s --admin 127.0.0.1:9900",
+            "  lb-l4 --listen 127.0.0.1:5353 --udp --backend 127.0.0.1:5301 --backend 127.0.0.1:5302",
+            "  lb-l4 --config lb-l4.conf",
             "  lb-l4 demo"})
 public final class Main implements Callable<Integer> {
 
@@ -58,36 +64,252 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--max-connections", paramLabel = "N", description = "Stop accepting beyond this many (default: ${DEFAULT-VALUE}).")
     int maxConnections = 10_000;
 
+    @Option(names = "--health-interval", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Active TCP health checks this often, e.g. 2s or 500ms (default: none).")
+    Duration healthInterval;
+
+    @Option(names = "--health-rise", paramLabel = "N", description = "Good checks in a row that bring a backend UP (default: ${DEFAULT-VALUE}).")
+    int healthRise = 2;
+
+    @Option(names = "--health-fall", paramLabel = "N", description = "Failed checks in a row that take a backend DOWN (default: ${DEFAULT-VALUE}).")
+    int healthFall = 3;
+
+    @Option(names = "--eject-after", paramLabel = "N",
+            description = "Eject a backend after N client connects in a row failed; 0: never (default: ${DEFAULT-VALUE}).")
+    int ejectAfter = 3;
+
+    @Option(names = "--eject-cooldown", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Without health checks, an ejected backend returns after this (default: 10s).")
+    Duration ejectCooldown = Duration.ofSeconds(10);
+
+    @Option(names = "--udp", description = "Forward UDP datagrams (per-client flows) on --listen instead of TCP.")
+    boolean udp;
+
+    @Option(names = "--udp-idle-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "A UDP flow idle this long ends (default: 30s).")
+    Duration udpIdleTimeout = Duration.ofSeconds(30);
+
+    @Option(names = "--proxy-protocol", paramLabel = "v1|v2", converter = ProxyProtocolConverter.class,
+            description = "Send a PROXY protocol header to backends so they see the client's address (TCP).")
+    ProxyProtocol proxyProtocol;
+
+    @Option(names = "--sni-route", paramLabel = "NAME=HOST:PORT[,weight=N][,HOST:PORT...]",
+            description = "Send TLS connections for server name NAME (or *.domain) to these backends; repeat for each name. "
+                    + "Other names, and TLS without a name, go to the --backend pool.")
+    List<String> sniRoutes = new ArrayList<>();
+
+    @Option(names = "--sni-fallback", paramLabel = "default|close", converter = FallbackConverter.class,
+            description = "With --sni-route: what to do when the first bytes are not a usable ClientHello (default: default).")
+    SniRoutes.Fallback sniFallback = SniRoutes.Fallback.DEFAULT_POOL;
+
+    @Option(names = "--admin", paramLabel = "HOST:PORT", converter = AddressConverter.class,
+            description = "Serve stats on this address: JSON at /stats, Prometheus text at /metrics (no authentication: use loopback).")
+    InetSocketAddress admin;
+
+    @Option(names = "--explain", description = "Print, for each connection, the algorithm, the candidates and why the backend was chosen.")
+    boolean explain;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Read settings from FILE: one 'key = value' a line, keys being these long options without '--'; "
+                    + "the command line overrides it.")
+    Path config;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        if (listen == null || backends.isEmpty()) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--listen and at least one --backend are needed (or: lb-l4 demo)");
+        Running running;
+        try {
+            running = start(System.out);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        List<Backend> list = new ArrayList<>();
-        for (String b : backends) {
-            try {
-                list.add(parseBackend(b));
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--backend " + b + ": " + e.getMessage());
-            }
-        }
-        ForwarderConfig config = ForwarderConfig.builder(listen)
-                .connectTimeout(Duration.ofMillis(connectTimeoutMillis))
-                .idleTimeout(Duration.ofSeconds(idleTimeoutSeconds))
-                .maxConnections(maxConnections)
-                .build();
-        TcpForwarder forwarder = TcpForwarder.start(config, algorithm.create(list));
-        System.out.println("lb-l4 listening on " + forwarder.localAddress() + ", " + algorithm + " over " + list);
+        System.out.println(running.describe());
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            forwarder.close();
+            running.close();
             stop.countDown();
         }));
         stop.await();
         return 0;
+    }
+
+    /** What {@link #start} started: a TCP or a UDP forwarder, and the admin server if asked for. */
+    static final class Running implements AutoCloseable {
+        final TcpForwarder tcp;
+        final UdpForwarder udp;
+        final AdminServer admin;
+        final String what;
+
+        Running(TcpForwarder tcp, UdpForwarder udp, AdminServer admin, String what) {
+            this.tcp = tcp;
+            this.udp = udp;
+            this.admin = admin;
+            this.what = what;
+        }
+
+        String describe() {
+            return what;
+        }
+
+        @Override
+        public void close() {
+            if (admin != null) {
+                admin.close();
+            }
+            if (tcp != null) {
+                tcp.shutdown(Duration.ofSeconds(10)); // graceful: open connections get 10 s to finish
+            }
+            if (udp != null) {
+                udp.close();
+            }
+        }
+    }
+
+    /** Builds everything from the options and starts it; {@code explainOut} receives --explain lines. */
+    Running start(PrintStream explainOut) throws IOException {
+        if (listen == null || (backends.isEmpty() && sniRoutes.isEmpty())) {
+            throw new IllegalArgumentException("--listen and at least one --backend or --sni-route are needed (or: lb-l4 demo)");
+        }
+        Map<String, Backend> known = new LinkedHashMap<>();
+        List<Backend> list = new ArrayList<>();
+        for (String b : backends) {
+            try {
+                list.add(reuse(known, parseBackend(b)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--backend " + b + ": " + e.getMessage());
+            }
+        }
+        Balancer balancer = algorithm.create(list);
+        HealthConfig health = HealthConfig.builder().interval(healthInterval).rise(healthRise).fall(healthFall)
+                .ejectAfter(ejectAfter).cooldown(ejectCooldown).build();
+        AdminServer adminServer = null;
+        if (udp) {
+            if (!sniRoutes.isEmpty() || proxyProtocol != null) {
+                throw new IllegalArgumentException("--sni-route and --proxy-protocol are for TCP, not --udp");
+            }
+            UdpForwarder u = UdpForwarder.start(UdpConfig.builder(listen).flowIdleTimeout(udpIdleTimeout).build(), balancer);
+            try {
+                if (admin != null) {
+                    adminServer = AdminServer.start(admin, balancer::backends);
+                }
+            } catch (IOException | RuntimeException e) {
+                u.close();
+                throw e;
+            }
+            return new Running(null, u, adminServer, "lb-l4 forwarding UDP on " + u.localAddress() + ", " + algorithm + " over " + list
+                    + (adminServer != null ? "; stats on http://" + hostPort(adminServer.localAddress()) + "/stats and /metrics" : ""));
+        }
+        ForwarderConfig.Builder config = ForwarderConfig.builder(listen)
+                .connectTimeout(Duration.ofMillis(connectTimeoutMillis))
+                .idleTimeout(Duration.ofSeconds(idleTimeoutSeconds))
+                .maxConnections(maxConnections)
+                .health(health)
+                .proxyProtocol(proxyProtocol);
+        if (!sniRoutes.isEmpty()) {
+            SniRoutes.Builder routes = SniRoutes.builder().fallback(sniFallback);
+            for (String r : sniRoutes) {
+                try {
+                    SniRoute route = parseSniRoute(r);
+                    List<Backend> pool = new ArrayList<>();
+                    for (Backend b : route.backends) {
+                        pool.add(reuse(known, b));
+                    }
+                    routes.route(route.name, algorithm.create(pool));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--sni-route " + r + ": " + e.getMessage());
+                }
+            }
+            config.sniRoutes(routes.build());
+        }
+        if (explain) {
+            config.explain(explainOut::println);
+        }
+        TcpForwarder forwarder = TcpForwarder.start(config.build(), balancer);
+        try {
+            if (admin != null) {
+                adminServer = AdminServer.start(admin, forwarder::allBackends);
+            }
+        } catch (IOException | RuntimeException e) {
+            forwarder.close();
+            throw e;
+        }
+        return new Running(forwarder, null, adminServer, "lb-l4 listening on " + forwarder.localAddress() + ", " + algorithm
+                + " over " + list + (sniRoutes.isEmpty() ? "" : ", SNI routes " + sniRoutes)
+                + (healthInterval != null ? ", health checks every " + healthInterval.toMillis() + " ms" : "")
+                + (proxyProtocol != null ? ", PROXY protocol " + proxyProtocol : "")
+                + (adminServer != null ? "; stats on http://" + hostPort(adminServer.localAddress()) + "/stats and /metrics" : ""));
+    }
+
+    private static String hostPort(InetSocketAddress a) {
+        String h = a.getAddress().getHostAddress();
+        return (h.contains(":") ? "[" + h + "]" : h) + ":" + a.getPort();
+    }
+
+    /** The same HOST:PORT named twice (in the default pool and a route) is one backend, with one weight. */
+    private static Backend reuse(Map<String, Backend> known, Backend b) {
+        Backend seen = known.putIfAbsent(b.name(), b);
+        if (seen == null) {
+            return b;
+        }
+        if (seen.weight() != b.weight()) {
+            throw new IllegalArgumentException(b.name() + " is given weights " + seen.weight() + " and " + b.weight());
+        }
+        return seen;
+    }
+
+    /** One --sni-route value: a name pattern and its backends. */
+    static final class SniRoute {
+        final String name;
+        final List<Backend> backends;
+
+        SniRoute(String name, List<Backend> backends) {
+            this.name = name;
+            this.backends = backends;
+        }
+    }
+
+    /** {@code NAME=HOST:PORT[,weight=N][,HOST:PORT[,weight=N]]...}. */
+    static SniRoute parseSniRoute(String spec) {
+        int eq = spec.indexOf('=');
+        if (eq <= 0 || eq == spec.length() - 1) {
+            throw new IllegalArgumentException("expected NAME=HOST:PORT[,HOST:PORT...], not '" + spec + "'");
+        }
+        String name = spec.substring(0, eq).trim();
+        SniRoutes.builder().route(name, new org.tollgate.lb.balance.RoundRobin(List.of())); // checks the pattern
+        List<Backend> backends = new ArrayList<>();
+        StringBuilder current = null;
+        for (String part : spec.substring(eq + 1).split(",")) {
+            String p = part.trim();
+            if (p.startsWith("weight=")) {
+                if (current == null) {
+                    throw new IllegalArgumentException("weight= before any HOST:PORT in '" + spec + "'");
+                }
+                current.append(',').append(p);
+            } else {
+                if (current != null) {
+                    backends.add(parseBackend(current.toString()));
+                }
+                current = new StringBuilder(p);
+            }
+        }
+        backends.add(parseBackend(current.toString()));
+        return new SniRoute(name, backends);
+    }
+
+    /** Checks one setting's value the way the command line would read it (for {@link ConfigFile}). */
+    static void checkSetting(String key, String value) {
+        try {
+            new CommandLine(new Main()).parseArgs("--" + key, value);
+        } catch (CommandLine.ParameterException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+        if (key.equals("backend")) {
+            parseBackend(value);
+        } else if (key.equals("sni-route")) {
+            parseSniRoute(value);
+        }
     }
 
     /** {@code HOST:PORT[,weight=N]}; the backend is named after HOST:PORT. */
@@ -140,6 +362,38 @@ public final class Main implements Callable<Integer> {
         @Override
         public InetSocketAddress convert(String value) {
             return parseAddress(value);
+        }
+    }
+
+    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            Duration d = Durations.parse(value);
+            if (d.isZero()) {
+                throw new IllegalArgumentException("must be more than 0");
+            }
+            return d;
+        }
+    }
+
+    static final class ProxyProtocolConverter implements CommandLine.ITypeConverter<ProxyProtocol> {
+        @Override
+        public ProxyProtocol convert(String value) {
+            return ProxyProtocol.parse(value);
+        }
+    }
+
+    static final class FallbackConverter implements CommandLine.ITypeConverter<SniRoutes.Fallback> {
+        @Override
+        public SniRoutes.Fallback convert(String value) {
+            switch (value.trim()) {
+                case "default":
+                    return SniRoutes.Fallback.DEFAULT_POOL;
+                case "close":
+                    return SniRoutes.Fallback.CLOSE;
+                default:
+                    throw new IllegalArgumentException("expected default or close, not '" + value + "'");
+            }
         }
     }
 
@@ -271,6 +525,37 @@ public final class Main implements Callable<Integer> {
     public static void main(String[] args) {
         // The library logs each forwarder start at INFO; on the command line only warnings matter.
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(execute(args, new java.io.PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command line; a --config file's settings go before the given arguments. */
+    static int execute(String[] args, java.io.PrintWriter err) {
+        CommandLine cli = commandLine();
+        cli.setErr(err);
+        List<String> all = new ArrayList<>();
+        try {
+            for (int i = 0; i < args.length; i++) {
+                Path file = null;
+                if (args[i].equals("--config") && i + 1 < args.length) {
+                    file = Path.of(args[i + 1]);
+                } else if (args[i].startsWith("--config=")) {
+                    file = Path.of(args[i].substring("--config=".length()));
+                }
+                if (file != null) {
+                    all.addAll(ConfigFile.toArguments(file, cli.getCommandSpec()));
+                }
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            err.println("lb-l4: " + (e instanceof IOException ? "cannot read the config file: " : "") + e.getMessage());
+            return 2;
+        }
+        all.addAll(List.of(args));
+        return cli.execute(all.toArray(new String[0]));
+    }
+
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setOverwrittenOptionsAllowed(true); // the command line overrides the config file
+        return cli;
     }
 }

@@ -52,6 +52,9 @@ public final class TcpForwarder implements AutoCloseable {
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicBoolean acceptPaused = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private final CompletableFuture<Void> allClosed = new CompletableFuture<>();
+    private final HealthChecker health;
     final Stats stats = new Stats();
 
     /** Counters shared by the loops. */
@@ -89,6 +92,7 @@ public final class TcpForwarder implements AutoCloseable {
             }
             throw new IOException("could not listen on " + config.listen() + ": " + e, e);
         }
+        health = config.health().map(h -> HealthChecker.start(h, this::allBackends, loops.loops().get(0))).orElse(null);
         LOG.log(Level.INFO, "forwarding " + localAddress() + " over " + balancer.backends().size() + " backends");
     }
 
@@ -114,8 +118,22 @@ public final class TcpForwarder implements AutoCloseable {
         }
     }
 
+    /** The default pool: every connection unless an SNI route takes it. */
     public Balancer balancer() {
         return balancer;
+    }
+
+    /** The backends of the default pool and of every SNI route, each once. */
+    public List<org.tollgate.lb.balance.Backend> allBackends() {
+        List<org.tollgate.lb.balance.Backend> list = new ArrayList<>(balancer.backends());
+        config.sniRoutes().ifPresent(r -> {
+            for (org.tollgate.lb.balance.Backend b : r.backends()) {
+                if (list.stream().noneMatch(x -> x == b)) {
+                    list.add(b);
+                }
+            }
+        });
+        return list;
     }
 
     public ForwarderConfig config() {
@@ -153,11 +171,57 @@ public final class TcpForwarder implements AutoCloseable {
         return stats.bufferedHighWater.get();
     }
 
+    /** The health checker, when {@link ForwarderConfig#health()} asked for one. */
+    public java.util.Optional<HealthChecker> health() {
+        return java.util.Optional.ofNullable(health);
+    }
+
+    /**
+     * Graceful shutdown: stops accepting at once (new clients are refused), lets the open
+     * connections run to their end for up to {@code grace}, then {@link #close()}s what is
+     * left. Returns true when every connection had finished by itself. Blocks the caller,
+     * so never call it from one of the forwarder's loop threads.
+     */
+    public boolean shutdown(java.time.Duration grace) {
+        if (stopping.compareAndSet(false, true)) {
+            CompletableFuture<Void> stopped = new CompletableFuture<>();
+            try {
+                loops.loops().get(0).execute(() -> {
+                    acceptKey.cancel();
+                    Connection.closeQuietly(server);
+                    stopped.complete(null);
+                });
+                stopped.get(5, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                Connection.closeQuietly(server);
+            }
+            LOG.log(Level.INFO, "shutting down: not accepting; " + open.get() + " connections may run for up to " + grace.toMillis() + " ms");
+            if (open.get() == 0) {
+                allClosed.complete(null);
+            }
+        }
+        boolean finished;
+        try {
+            allClosed.get(Math.max(0, grace.toMillis()), TimeUnit.MILLISECONDS);
+            finished = true;
+        } catch (java.util.concurrent.TimeoutException e) {
+            LOG.log(Level.WARNING, open.get() + " connections still open after " + grace.toMillis() + " ms: closing them");
+            finished = false;
+        } catch (Exception e) {
+            finished = false;
+        }
+        close();
+        return finished;
+    }
+
     /** Stops listening, closes every connection (counting it closed on its backend) and stops the threads. */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
+        }
+        if (health != null) {
+            health.close();
         }
         Connection.closeQuietly(server);
         List<CompletableFuture<Void>> done = new ArrayList<>();
@@ -214,13 +278,15 @@ public final class TcpForwarder implements AutoCloseable {
     /** Called by a connection when it has closed. */
     void connectionClosed(Connection c) {
         if (connections.remove(c)) {
-            open.decrementAndGet();
+            if (open.decrementAndGet() == 0 && stopping.get()) {
+                allClosed.complete(null);
+            }
             resumeAcceptIfRoom();
         }
     }
 
     private void resumeAcceptIfRoom() {
-        if (open.get() < config.maxConnections() && !closed.get() && acceptPaused.compareAndSet(true, false)) {
+        if (open.get() < config.maxConnections() && !closed.get() && !stopping.get() && acceptPaused.compareAndSet(true, false)) {
             loops.loops().get(0).execute(() -> {
                 if (acceptKey.isValid()) {
                     acceptKey.interestOps(SelectionKey.OP_ACCEPT);

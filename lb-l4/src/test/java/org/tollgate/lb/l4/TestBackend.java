@@ -42,9 +42,16 @@ final class TestBackend implements AutoCloseable {
     final List<Throwable> failures = new CopyOnWriteArrayList<>();
 
     TestBackend(String name, Behaviour behaviour) throws IOException {
+        this(name, behaviour, 0);
+    }
+
+    /** On a given port (0: any), e.g. to restart a stopped backend where it was. */
+    TestBackend(String name, Behaviour behaviour, int port) throws IOException {
         this.name = name;
         this.behaviour = behaviour;
-        this.server = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
+        this.server = new ServerSocket();
+        server.setReuseAddress(true);
+        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
         Thread t = new Thread(this::acceptLoop, "backend-" + name);
         t.setDaemon(true);
         t.start();
