@@ -225,6 +225,7 @@ public final class TlsConfig {
         private CertificateVerifier verifier;
         private SecureRandom random;
         private Clock clock = Clock.systemUTC();
+        private boolean clockSet;
         private KeyLog keyLog = KeyLog.NONE;
         private HandshakeTrace trace = HandshakeTrace.NONE;
         private Duration handshakeTimeout = Duration.ofSeconds(10);
@@ -338,8 +339,13 @@ public final class TlsConfig {
             return this;
         }
 
+        /**
+         * The clock of this connection: handshake deadlines and, when set here, the time at
+         * which the peer's certificates must be valid (it is handed to the verifier).
+         */
         public Builder clock(Clock c) {
             this.clock = Objects.requireNonNull(c);
+            this.clockSet = true;
             return this;
         }
 
@@ -377,6 +383,9 @@ public final class TlsConfig {
             }
             if (verifier == null) {
                 verifier = CertificateVerifier.systemDefault();
+            }
+            if (clockSet) {
+                verifier = verifier.withClock(clock); // one injected time for the whole connection
             }
             return new TlsConfig(this);
         }

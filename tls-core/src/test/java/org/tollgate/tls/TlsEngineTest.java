@@ -288,6 +288,16 @@ class TlsEngineTest {
                 "<CertificateVerify", "<Finished", ">Finished"), seen);
     }
 
+    @Test
+    void theConfiguredClockDecidesCertificateValidity() {
+        // Thirty-one days from now the demo certificate (valid 30 days) has expired.
+        java.time.Clock later = java.time.Clock.offset(java.time.Clock.systemUTC(), java.time.Duration.ofDays(31));
+        TlsConfig client = EnginePair.clientConfig().clock(later).build();
+        EnginePair p = new EnginePair(client, EnginePair.serverConfig(EnginePair.localhost(KeyType.EC_P256)).build(), "localhost");
+        TlsException e = assertThrows(TlsException.class, p::handshake);
+        assertEquals(Alert.CERTIFICATE_EXPIRED, e.alert());
+    }
+
     static EnginePair defaultPair() {
         return new EnginePair(EnginePair.clientConfig().build(),
                 EnginePair.serverConfig(EnginePair.localhost(KeyType.EC_P256)).build(), "localhost");
