@@ -18,7 +18,7 @@ trap cleanup EXIT
 
 echo "== starting tls-server on a free port, with a demo CA written to $work/ca.pem"
 java -jar tls-server/target/tls-server.jar --host 127.0.0.1 --port 0 --demo-ca "$work/ca.pem" \
-    --alpn http/1.1 >"$work/server.out" 2>"$work/server.err" &
+    --alpn http/1.1 --rsa-key-exchange >"$work/server.out" 2>"$work/server.err" &
 server_pid=$!
 
 port=""
@@ -37,7 +37,14 @@ java -jar tls-client/target/tls-client.jar --explain --cafile "$work/ca.pem" --a
     "https://localhost:$port/"
 
 echo
-echo "== the server's view of the same connection"
+echo "== the classic handshake of the textbook: TLS 1.2 with RSA key exchange"
+echo "   (the client encrypts the premaster secret with the server's RSA public key; no forward secrecy,"
+echo "    which is why TLS 1.3 removed it and the server accepts it here only because of --rsa-key-exchange)"
+java -jar tls-client/target/tls-client.jar --cafile "$work/ca.pem" --versions 1.2 \
+    --ciphers TLS_RSA_WITH_AES_128_GCM_SHA256 "https://localhost:$port/" >/dev/null
+
+echo
+echo "== the server's view of the same connections"
 sleep 0.3
 grep -hE "TLSv1|alert" "$work/server.out" "$work/server.err" || true
 

@@ -100,7 +100,7 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--alpn", split = ",", paramLabel = "PROTO", description = "ALPN protocols to offer, e.g. h2,http/1.1.")
     List<String> alpn;
 
-    @Option(names = "--versions", split = ",", paramLabel = "VERSION", description = "Protocol versions (only 1.3 for now).")
+    @Option(names = "--versions", split = ",", paramLabel = "VERSION", description = "Protocol versions to offer: 1.3, 1.2 (default: both; nothing older is ever offered).")
     List<String> versions;
 
     @Option(names = "--ciphers", split = ",", paramLabel = "SUITE",

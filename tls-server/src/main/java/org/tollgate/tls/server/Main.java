@@ -60,7 +60,7 @@ public final class Main implements Callable<Integer> {
     Path key;
 
     @Option(names = "--versions", split = ",", paramLabel = "VERSION", converter = VersionConverter.class,
-            description = "Protocol versions, e.g. 1.3 (default: 1.3).")
+            description = "Protocol versions: 1.3, 1.2 (default: both; older clients get protocol_version).")
     List<ProtocolVersion> versions;
 
     @Option(names = "--ciphers", split = ",", paramLabel = "SUITE", converter = SuiteConverter.class,
@@ -94,6 +94,11 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--handshake-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Close a connection whose handshake is not done in this time: 10s, 500ms, 2m (default: 10s).")
     Duration handshakeTimeout = Duration.ofSeconds(10);
+
+    @Option(names = "--rsa-key-exchange", description = "Also accept TLS 1.2 RSA key exchange: the classic handshake where the"
+            + " client encrypts the premaster secret with the server's RSA key (no forward secrecy, so off by default)."
+            + " Without --cert, an RSA demo certificate is made beside the ECDSA one.")
+    boolean rsaKeyExchange;
 
     @Option(names = "--demo-ca", paramLabel = "FILE", description = "Where to write the demo CA certificate without --cert (default: ${DEFAULT-VALUE}).")
     Path demoCa = Path.of("tollgate-demo-ca.pem");
@@ -175,6 +180,9 @@ public final class Main implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
         }
+        if (rsaKeyExchange) {
+            config.rsaKeyExchange(true);
+        }
         config.handshakeTimeout(handshakeTimeout);
         config.keyLog(keylog != null ? KeyLog.toFile(keylog) : KeyLog.fromEnvironment());
         if (cert != null) {
@@ -182,6 +190,11 @@ public final class Main implements Callable<Integer> {
         } else {
             DemoCertificates.Pki pki = DemoCertificates.create(Clock.systemUTC());
             config.certificate(pki.localhostServer());
+            if (rsaKeyExchange) {
+                java.time.Instant now = java.time.Instant.now();
+                config.certificate(pki.issue("localhost", java.util.List.of("localhost", "127.0.0.1", "::1"),
+                        DemoCertificates.KeyType.RSA_2048, now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(365)), true));
+            }
             pki.writeCa(demoCa);
             out.println("No --cert given: made a demo CA and a certificate for localhost, 127.0.0.1 and ::1.");
             out.println("Demo CA certificate written to " + demoCa + "; trust it with, for example:");

@@ -99,4 +99,40 @@ class MainTest {
         main.stop();
         assertEquals(0, exit.get(10, TimeUnit.SECONDS));
     }
+
+    @Test
+    void rsaKeyExchangeServesTheClassicHandshakeOnlyWhenAskedFor(@TempDir Path dir) throws Exception {
+        for (boolean rsa : new boolean[] {true, false}) {
+            Path ca = dir.resolve("ca-" + rsa + ".pem");
+            Main main = new Main();
+            java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+            PrintStream o = new PrintStream(printed, true, StandardCharsets.UTF_8);
+            List<String> args = new java.util.ArrayList<>(List.of("--host", "127.0.0.1", "--port", "0",
+                    "--demo-ca", ca.toString(), "--threads", "1"));
+            if (rsa) {
+                args.add("--rsa-key-exchange");
+            }
+            CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> Main.commandLine(main, o, o)
+                    .execute(args.toArray(new String[0])));
+            while ((main.server == null || !printed.toString(StandardCharsets.UTF_8).contains("listening on")) && !exit.isDone()) {
+                Thread.sleep(20);
+            }
+            int port = main.server.localAddress().getPort();
+            // openssl s_client offering only TLS_RSA_WITH_AES_128_GCM_SHA256 (OpenSSL: AES128-GCM-SHA256).
+            Process client = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-tls1_2",
+                    "-cipher", "AES128-GCM-SHA256", "-CAfile", ca.toString(), "-servername", "localhost")
+                    .redirectErrorStream(true).start();
+            client.getOutputStream().close();
+            String output = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(client.waitFor(30, TimeUnit.SECONDS));
+            if (rsa) {
+                assertTrue(output.contains("New, TLSv1.2, Cipher is AES128-GCM-SHA256"), output);
+                assertTrue(output.contains("Verification: OK"), output);
+            } else {
+                assertTrue(output.contains("handshake failure"), "RSA key exchange is off by default: " + output);
+            }
+            main.stop();
+            assertEquals(0, exit.get(10, TimeUnit.SECONDS));
+        }
+    }
 }
