@@ -36,6 +36,7 @@ public final class TlsConfig {
     private final boolean middleboxCompatibility;
     private final boolean preferClientCipherOrder;
     private final boolean extendedMasterSecret;
+    private final SessionCache sessionCache;
 
     private TlsConfig(Builder b) {
         this.versions = List.copyOf(b.versions);
@@ -55,6 +56,7 @@ public final class TlsConfig {
         this.middleboxCompatibility = b.middleboxCompatibility;
         this.preferClientCipherOrder = b.preferClientCipherOrder;
         this.extendedMasterSecret = b.extendedMasterSecret;
+        this.sessionCache = b.sessionCache;
     }
 
     public static Builder builder() {
@@ -82,6 +84,7 @@ public final class TlsConfig {
         b.middleboxCompatibility = middleboxCompatibility;
         b.preferClientCipherOrder = preferClientCipherOrder;
         b.extendedMasterSecret = extendedMasterSecret;
+        b.sessionCache = sessionCache;
         return b;
     }
 
@@ -138,6 +141,16 @@ public final class TlsConfig {
      */
     public boolean preferClientCipherOrder() {
         return preferClientCipherOrder;
+    }
+
+    /**
+     * TLS 1.2 session-id resumption (RFC 5246 §7.3); null (the default) turns it off. A server
+     * with a cache gives every full handshake with extended master secret a fresh 32-byte session
+     * id and resumes it later; a client stores sessions under "server name:port" (see
+     * {@link TlsEngine#client(TlsConfig, String, int)}) and offers them again.
+     */
+    public SessionCache sessionCache() {
+        return sessionCache;
     }
 
     /** Key exchange groups in preference order. */
@@ -231,6 +244,7 @@ public final class TlsConfig {
         private Duration handshakeTimeout = Duration.ofSeconds(10);
         private int maxHandshakeMessageSize = 128 * 1024;
         private boolean middleboxCompatibility = true;
+        private SessionCache sessionCache;
 
         private Builder() {
         }
@@ -267,6 +281,17 @@ public final class TlsConfig {
         public Builder rsaKeyExchange(boolean on) {
             this.rsaKeyExchange = on;
             return this;
+        }
+
+        /** See {@link TlsConfig#sessionCache()}; null turns resumption off (the default). */
+        public Builder sessionCache(SessionCache cache) {
+            this.sessionCache = cache;
+            return this;
+        }
+
+        /** A new server session cache of {@code maxEntries} sessions living {@code lifetime} each. */
+        public Builder sessionCache(int maxEntries, Duration lifetime) {
+            return sessionCache(SessionCache.create(maxEntries, lifetime));
         }
 
         /** See {@link TlsConfig#extendedMasterSecret()}; on by default. */

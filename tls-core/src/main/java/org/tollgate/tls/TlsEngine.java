@@ -49,10 +49,13 @@ public final class TlsEngine {
     private TlsException failure;
     long keyUpdateLimit = DEFAULT_KEY_UPDATE_LIMIT;
 
-    private TlsEngine(TlsConfig config, boolean client, String host) {
+    private TlsEngine(TlsConfig config, boolean client, String host, int port) {
         this.client = client;
         this.config = config;
         this.ctx = new HandshakeContext(config, TlsCrypto.defaultCrypto(), client, records, host);
+        if (client && port > 0 && host != null) {
+            ctx.setSessionKey(host + ":" + port);
+        }
         this.reassembler = new HandshakeReassembler(config.maxHandshakeMessageSize());
         this.state = client ? null : ServerHandshake.start();
     }
@@ -62,7 +65,19 @@ public final class TlsEngine {
      * literal) and the name the server's certificate must be valid for.
      */
     public static TlsEngine client(TlsConfig config, String host) {
-        return new TlsEngine(config, true, host);
+        return new TlsEngine(config, true, host, -1);
+    }
+
+    /**
+     * A client connection to {@code host} on {@code port}: as {@link #client(TlsConfig, String)},
+     * and with {@link TlsConfig#sessionCache()} set it offers the session cached for
+     * "host:port" and caches the new one (TLS 1.2 session-id resumption, RFC 5246 §7.3).
+     */
+    public static TlsEngine client(TlsConfig config, String host, int port) {
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port out of range: " + port);
+        }
+        return new TlsEngine(config, true, host, port);
     }
 
     /** A server connection; it waits for the client's ClientHello. */
@@ -70,7 +85,7 @@ public final class TlsEngine {
         if (config.certificates().isEmpty()) {
             throw new IllegalArgumentException("a TLS server needs at least one certificate");
         }
-        return new TlsEngine(config, false, null);
+        return new TlsEngine(config, false, null, -1);
     }
 
     public boolean isClient() {

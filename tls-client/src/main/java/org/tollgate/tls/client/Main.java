@@ -134,6 +134,13 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--key-update", description = "Send a KeyUpdate asking the server to update too, before the request.")
     boolean keyUpdate;
 
+    @Option(names = "--resume", paramLabel = "N",
+            description = {"Connect N more times after the first, offering the session cached from the earlier"
+                    + " connections, and report which connections were resumed (TLS 1.2 session ids, RFC 5246 7.3;"
+                    + " TLS 1.3 resumption is not implemented yet, so a TLS 1.3 server is always a full handshake)."
+                    + " Only the last response body is printed."})
+    Integer resume;
+
     @Option(names = "--timeout", paramLabel = "SECONDS",
             description = "Limit for the TCP connect, the handshake and each wait for response data (default: 10 s"
                     + " connect, 10 s handshake, no read limit).")
@@ -194,13 +201,44 @@ public final class Main implements Callable<Integer> {
         }
         String sni = serverName != null ? serverName : target.host();
         try {
-            return fetch(target, config, sni);
+            if (resume == null) {
+                return fetch(target, config, sni, out).exit();
+            }
+            List<String> report = new ArrayList<>();
+            int resumed = 0;
+            for (int i = 0; i <= resume; i++) {
+                PrintStream body = i == resume ? out : new PrintStream(OutputStream.nullOutputStream());
+                Fetched f = fetch(target, config, sni, body);
+                if (f.exit() != EXIT_OK) {
+                    err.println("* connection " + (i + 1) + " of " + (resume + 1) + " failed");
+                    return f.exit();
+                }
+                resumed += f.resumed() ? 1 : 0;
+                report.add((i + 1) + ":" + (f.resumed() ? "resumed" : "full"));
+            }
+            err.println("* resumption: " + String.join(" ", report) + " (" + resumed + " of " + resume
+                    + " reconnections resumed)");
+            return EXIT_OK;
         } finally {
             writeExplainPage();
         }
     }
 
-    private int fetch(Target target, TlsConfig config, String sni) {
+    /** One connection's outcome: the exit code and whether its handshake was resumed. */
+    record Fetched(int exit, boolean resumed) {
+    }
+
+    private Fetched fetch(Target target, TlsConfig config, String sni, PrintStream body) {
+        lastResumed = false;
+        int exit = fetchOnce(target, config, sni, body);
+        return new Fetched(exit, lastResumed);
+    }
+
+    /** Whether the last connection's handshake was resumed. */
+    private boolean lastResumed;
+
+    /** One connection: handshake, GET, the response body to {@code out} (the stdout or a sink). */
+    private int fetchOnce(Target target, TlsConfig config, String sni, PrintStream out) {
         if (insecure) {
             err.println("WARNING: --insecure: the server's certificate is NOT checked; anyone on the path can read"
                     + " and change this connection");
@@ -214,6 +252,7 @@ public final class Main implements Callable<Integer> {
             Duration connectTimeout = timeout() != null ? timeout() : TlsClient.DEFAULT_CONNECT_TIMEOUT;
             try (TlsConnection connection = TlsClient.connect(address, sni, config, connectTimeout)) {
                 HandshakeSummary summary = connection.summary();
+                lastResumed = summary.resumed();
                 err.println("* " + summary.oneLine());
                 if (timeout() != null) {
                     connection.setReadTimeout(timeout());
@@ -285,7 +324,16 @@ public final class Main implements Callable<Integer> {
         if (insecure && caFile != null) {
             throw new IllegalArgumentException("--insecure and --cafile contradict each other");
         }
+        if (resume != null && (resume < 1 || resume > 1000)) {
+            throw new IllegalArgumentException("--resume takes a number of reconnections from 1 to 1000: " + resume);
+        }
+        if (resume != null && explain) {
+            throw new IllegalArgumentException("--resume and --explain cannot be combined yet");
+        }
         TlsConfig.Builder b = TlsConfig.builder();
+        if (resume != null) {
+            b.sessionCache(org.tollgate.tls.SessionCache.create(16, Duration.ofHours(1)));
+        }
         if (versions != null) {
             b.versions(parseAll(versions, ProtocolVersion::parse));
         }

@@ -63,7 +63,7 @@ public final class TlsClient {
         Objects.requireNonNull(config, "config");
         SocketChannel channel = openChannel(address, connectTimeout);
         try {
-            TlsConnection connection = new TlsConnection(channel, TlsEngine.client(config, serverName), address,
+            TlsConnection connection = new TlsConnection(channel, TlsEngine.client(config, serverName, address.getPort()), address,
                     serverName);
             connection.handshake(config.handshakeTimeout());
             return connection;

@@ -68,11 +68,17 @@ final class OpenSslServer implements AutoCloseable {
         this.port = found[0];
     }
 
-    /** Starts {@code openssl s_server -tls1_3 -cert cert -key key} plus {@code extraArgs}. */
+    /**
+     * Starts {@code openssl s_server -tls1_3 -cert cert -key key} plus {@code extraArgs}; an
+     * {@code -tls1_2} among them replaces {@code -tls1_3} (s_server takes one protocol flag).
+     */
     static OpenSslServer start(Path cert, Path key, String... extraArgs) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("openssl", "s_server", "-accept", "127.0.0.1:0", "-tls1_3",
+        String version = List.of(extraArgs).contains("-tls1_2") ? "-tls1_2" : "-tls1_3";
+        List<String> command = new ArrayList<>(List.of("openssl", "s_server", "-accept", "127.0.0.1:0", version,
                 "-cert", cert.toString(), "-key", key.toString()));
-        command.addAll(List.of(extraArgs));
+        List<String> extra = new ArrayList<>(List.of(extraArgs));
+        extra.remove("-tls1_2");
+        command.addAll(extra);
         Process p;
         try {
             p = new ProcessBuilder(command).redirectErrorStream(true).start();

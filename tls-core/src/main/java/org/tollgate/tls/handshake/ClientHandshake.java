@@ -12,6 +12,7 @@ import org.tollgate.tls.Alert;
 import org.tollgate.tls.CipherSuite;
 import org.tollgate.tls.NamedGroup;
 import org.tollgate.tls.ProtocolVersion;
+import org.tollgate.tls.SessionCache;
 import org.tollgate.tls.SignatureScheme;
 import org.tollgate.tls.TlsException;
 import org.tollgate.tls.crypto.KeyShare;
@@ -46,6 +47,11 @@ public final class ClientHandshake {
         if (ctx.peerHost != null && !isIpLiteral(ctx.peerHost)) {
             ctx.serverName = ctx.peerHost; // RFC 6066 §3: literal IP addresses are not sent as server_name
         }
+        SessionCache.Session cached = Tls12ClientHandshake.cachedSession(ctx);
+        if (cached != null) {
+            sessionId = cached.id(); // RFC 5246 §7.4.1.2: the session to resume
+            ctx.offeredSession = cached;
+        }
         Map<NamedGroup, KeyShare> shares = new LinkedHashMap<>();
         if (tls13) {
             for (NamedGroup g : ctx.config.keyShareGroups()) {
@@ -58,7 +64,7 @@ public final class ClientHandshake {
         ctx.records.setWriteVersion(0x0303);
         ctx.note("sent ClientHello: " + (tls13 ? "TLS 1.3" : "") + (tls13 && ctx.config.isEnabled(ProtocolVersion.TLS_1_2) ? " and " : "")
                 + (ctx.config.isEnabled(ProtocolVersion.TLS_1_2) ? "TLS 1.2" : "") + ", suites " + suiteNames(hello.cipherSuites())
-                + (tls13 ? ", key shares " + shares.keySet() : ""));
+                + (tls13 ? ", key shares " + shares.keySet() : "") + (cached == null ? "" : ", offering to resume " + cached));
         return new ExpectServerHello(hello, shares, null);
     }
 

@@ -66,6 +66,14 @@ public final class HandshakeContext {
     byte[] masterSecret;
     boolean extendedMasterSecret;
     Tls12KeySchedule tls12;
+    /** TLS 1.2 session id: the server's fresh one, or the resumed one (RFC 5246 §7.4.1.3). */
+    byte[] sessionId = new byte[0];
+    /** Client: the session cache key, "host:port", or null when the port is unknown. */
+    String sessionKey;
+    /** Client: the cached session offered in the ClientHello, or null. */
+    org.tollgate.tls.SessionCache.Session offeredSession;
+    /** True for an abbreviated (resumed) handshake. */
+    boolean resumed;
     private RecordProtection pendingReadCipher;
     private RecordProtection pendingWriteCipher;
 
@@ -80,6 +88,11 @@ public final class HandshakeContext {
         this.client = client;
         this.records = records;
         this.peerHost = peerHost;
+    }
+
+    /** Client: the key its session is cached under (see {@link org.tollgate.tls.SessionCache}). */
+    public void setSessionKey(String key) {
+        this.sessionKey = key;
     }
 
     public boolean isHandshakeComplete() {
@@ -108,7 +121,7 @@ public final class HandshakeContext {
     public HandshakeSummary summary() {
         boolean tls12 = isTls12();
         return new HandshakeSummary(tls12 ? ProtocolVersion.TLS_1_2 : ProtocolVersion.TLS_1_3, suite, group,
-                signatureScheme, alpn, serverName, false, helloRetry, peerCertificates, !tls12 || extendedMasterSecret);
+                signatureScheme, alpn, serverName, resumed, helloRetry, peerCertificates, !tls12 || extendedMasterSecret);
     }
 
     /** True once TLS 1.2 was negotiated: ChangeCipherSpec then has its TLS 1.2 meaning. */
@@ -222,15 +235,36 @@ public final class HandshakeContext {
                 ? tls12.extendedMasterSecret(preMasterSecret, transcript.current())
                 : tls12.masterSecret(preMasterSecret, clientRandom, serverRandom);
         java.util.Arrays.fill(preMasterSecret, (byte) 0);
+        note((extendedMasterSecret ? "extended master secret (RFC 7627) from the session hash"
+                : "master secret from the randoms (the peer did not offer extended_master_secret)"));
+        deriveTls12KeyBlock();
+    }
+
+    /**
+     * RFC 5246 §7.3: an abbreviated handshake reuses the session's master secret; only the
+     * key block is new, made from the new randoms.
+     */
+    void resumeTls12Keys(byte[] sessionMasterSecret) {
+        tls12 = new Tls12KeySchedule(suite);
+        masterSecret = sessionMasterSecret;
+        note("resuming: master secret from the cached session, fresh key block from the new randoms");
+        deriveTls12KeyBlock();
+    }
+
+    private void deriveTls12KeyBlock() {
         keyLog("CLIENT_RANDOM", masterSecret);
         Tls12KeySchedule.KeyBlock kb = tls12.keyBlock(masterSecret, clientRandom, serverRandom);
         RecordProtection clientCipher = Tls12RecordCipher.of(crypto, suite, kb.clientWriteKey(), kb.clientWriteIv());
         RecordProtection serverCipher = Tls12RecordCipher.of(crypto, suite, kb.serverWriteKey(), kb.serverWriteIv());
         pendingWriteCipher = client ? clientCipher : serverCipher;
         pendingReadCipher = client ? serverCipher : clientCipher;
-        note((extendedMasterSecret ? "extended master secret (RFC 7627) from the session hash"
-                : "master secret from the randoms (the peer did not offer extended_master_secret)")
-                + "; key block derived (RFC 5246 6.3)");
+        note("key block derived (RFC 5246 6.3)");
+    }
+
+    /** The session this TLS 1.2 connection established, for the cache. */
+    org.tollgate.tls.SessionCache.Session tls12Session() {
+        return new org.tollgate.tls.SessionCache.Session(sessionId, masterSecret, suite, ProtocolVersion.TLS_1_2,
+                extendedMasterSecret, serverName, alpn, peerCertificates, config.clock().instant());
     }
 
     /** RFC 5246 §7.1: send ChangeCipherSpec under the old state, then write with the new keys. */

@@ -6,10 +6,12 @@ import java.security.cert.X509Certificate;
 import java.security.interfaces.ECKey;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import org.tollgate.tls.Alert;
 import org.tollgate.tls.CipherSuite;
 import org.tollgate.tls.NamedGroup;
 import org.tollgate.tls.ProtocolVersion;
+import org.tollgate.tls.SessionCache;
 import org.tollgate.tls.SignatureScheme;
 import org.tollgate.tls.TlsException;
 import org.tollgate.tls.crypto.KeyShare;
@@ -33,9 +35,29 @@ import org.tollgate.tls.wire.WireReader;
  *                           [ChangeCipherSpec]
  *                      <--  Finished
  * </pre>
+ *
+ * With a {@link SessionCache} and a cache key ("host:port"), the ClientHello offers the cached
+ * session's id; a ServerHello echoing it starts the abbreviated handshake (RFC 5246 §7.3):
+ * the server's [ChangeCipherSpec] Finished, then ours.
  */
 public final class Tls12ClientHandshake {
     private Tls12ClientHandshake() {
+    }
+
+    /** The cached session worth offering for this connection, or null. */
+    static SessionCache.Session cachedSession(HandshakeContext ctx) {
+        SessionCache cache = ctx.config.sessionCache();
+        if (cache == null || ctx.sessionKey == null || !ctx.config.isEnabled(ProtocolVersion.TLS_1_2)) {
+            return null;
+        }
+        SessionCache.Session s = cache.get(ctx.sessionKey, ctx.config.clock().instant());
+        if (s == null || s.version() != ProtocolVersion.TLS_1_2
+                || !s.extendedMasterSecret() || !ctx.config.extendedMasterSecret() // RFC 7627 §5.3
+                || !ctx.config.cipherSuites().contains(s.cipherSuite())             // RFC 5246 §7.4.1.2
+                || !Objects.equals(s.serverName(), ctx.serverName)) {              // RFC 6066 §3
+            return null;
+        }
+        return s;
     }
 
     /** Checks a TLS 1.2 ServerHello against what the client offered. */
@@ -58,9 +80,17 @@ public final class Tls12ClientHandshake {
         if (sh.legacyCompressionMethod() != 0) {
             throw TlsException.illegalParameter("server chose compression method " + sh.legacyCompressionMethod());
         }
+        boolean resuming = false;
         if (sh.legacySessionIdEcho().length > 0 && MessageDigest.isEqual(sh.legacySessionIdEcho(), sent.legacySessionId())) {
-            throw TlsException.illegalParameter("server resumes a session this client never had");
+            if (ctx.offeredSession == null) {
+                throw TlsException.illegalParameter("server resumes a session this client never had");
+            }
+            resuming = true;
+        } else if (ctx.offeredSession != null) {
+            ctx.config.sessionCache().remove(ctx.sessionKey); // the server did not take it: forget it
+            ctx.note("server did not resume the offered session: full handshake");
         }
+        ctx.sessionId = sh.legacySessionIdEcho().clone();
         boolean secureRenegotiation = false;
         for (Extension e : sh.extensions()) {
             if (sent.extension(e.type()) == null) {
@@ -115,6 +145,21 @@ public final class Tls12ClientHandshake {
         ctx.serverRandom = sh.random();
         ctx.transcript.useHash(suite.hashName());
         ctx.transcript.add(message);
+        if (resuming) {
+            SessionCache.Session session = ctx.offeredSession;
+            if (suite != session.cipherSuite()) { // RFC 5246 §7.4.1.3: the session's suite
+                throw TlsException.illegalParameter("server resumes the session with " + suite + ", but it was "
+                        + session.cipherSuite());
+            }
+            if (!ctx.extendedMasterSecret) { // RFC 7627 §5.3
+                throw TlsException.handshakeFailure("server resumes an extended-master-secret session without the extension");
+            }
+            ctx.resumed = true;
+            ctx.peerCertificates = session.peerCertificates();
+            ctx.note("ServerHello: TLS 1.2, resuming " + session + (ctx.alpn == null ? "" : ", ALPN " + ctx.alpn));
+            ctx.resumeTls12Keys(session.masterSecret());
+            return new ExpectChangeCipherSpec(true);
+        }
         ctx.note("ServerHello: TLS 1.2, " + suite + (ctx.extendedMasterSecret ? ", extended master secret"
                 : ", NO extended master secret (RFC 7627)") + (ctx.alpn == null ? "" : ", ALPN " + ctx.alpn));
         return new ExpectCertificate(sent);
@@ -253,12 +298,18 @@ public final class Tls12ClientHandshake {
             ctx.deriveTls12Keys(premaster);
             ctx.sendTls12ChangeCipherSpec();
             ctx.send(new Finished(ctx.tls12VerifyData(true)));
-            return new ExpectChangeCipherSpec();
+            return new ExpectChangeCipherSpec(false);
         }
     }
 
     /** The server's ChangeCipherSpec switches its records to the new keys. */
     static final class ExpectChangeCipherSpec implements HandshakeState {
+        private final boolean resumed;
+
+        ExpectChangeCipherSpec(boolean resumed) {
+            this.resumed = resumed;
+        }
+
         @Override
         public HandshakeState handle(HandshakeContext ctx, byte[] message) throws TlsException {
             throw TlsException.unexpectedMessage("received " + HandshakeType.name(message[0] & 0xFF)
@@ -268,12 +319,22 @@ public final class Tls12ClientHandshake {
         @Override
         public HandshakeState changeCipherSpec(HandshakeContext ctx) throws TlsException {
             ctx.receiveTls12ChangeCipherSpec();
-            return new ExpectFinished();
+            return new ExpectFinished(resumed);
         }
     }
 
-    /** The server's Finished proves it derived the same keys from the same handshake. */
+    /**
+     * The server's Finished proves it derived the same keys from the same handshake. In a
+     * resumed handshake our own [ChangeCipherSpec] Finished follow it; after a full one the
+     * session goes into the cache.
+     */
     static final class ExpectFinished implements HandshakeState {
+        private final boolean resumed;
+
+        ExpectFinished(boolean resumed) {
+            this.resumed = resumed;
+        }
+
         @Override
         public HandshakeState handle(HandshakeContext ctx, byte[] message) throws TlsException {
             if ((message[0] & 0xFF) != HandshakeType.FINISHED) {
@@ -285,6 +346,13 @@ public final class Tls12ClientHandshake {
                 throw new TlsException(Alert.DECRYPT_ERROR, "server Finished does not match the transcript");
             }
             ctx.transcript.add(message);
+            if (resumed) {
+                ctx.sendTls12ChangeCipherSpec();
+                ctx.send(new Finished(ctx.tls12VerifyData(true)));
+            } else if (ctx.config.sessionCache() != null && ctx.sessionKey != null && ctx.sessionId.length > 0
+                    && ctx.extendedMasterSecret) {
+                ctx.config.sessionCache().put(ctx.sessionKey, ctx.tls12Session());
+            }
             ctx.handshakeComplete = true;
             ctx.note("handshake complete: " + ctx.summary().oneLine());
             return new Tls12Connected();

@@ -6,11 +6,14 @@ import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECKey;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Objects;
 import org.tollgate.tls.Alert;
 import org.tollgate.tls.CipherSuite;
 import org.tollgate.tls.NamedGroup;
 import org.tollgate.tls.ProtocolVersion;
+import org.tollgate.tls.SessionCache;
 import org.tollgate.tls.SignatureScheme;
 import org.tollgate.tls.TlsException;
 import org.tollgate.tls.cert.CertifiedKey;
@@ -33,7 +36,18 @@ import org.tollgate.tls.crypto.KeyShare;
  * </pre>
  *
  * Entered from {@link ServerHandshake.ExpectClientHello} once version negotiation chose
- * TLS 1.2. Sessions are not cached yet, so the ServerHello carries an empty session id.
+ * TLS 1.2. With a {@link SessionCache} configured, a full handshake with extended master
+ * secret gets a fresh 32-byte session id, and a later ClientHello offering it is answered with
+ * the abbreviated handshake (RFC 5246 §7.3):
+ *
+ * <pre>
+ * ClientHello (session id) -->
+ *                               ServerHello (same session id)
+ *                               [ChangeCipherSpec]
+ *                          <--  Finished
+ * [ChangeCipherSpec]
+ * Finished                 -->
+ * </pre>
  */
 public final class Tls12ServerHandshake {
     /** RFC 5746 §3.3: TLS_EMPTY_RENEGOTIATION_INFO_SCSV. */
@@ -104,6 +118,11 @@ public final class Tls12ServerHandshake {
         ctx.serverName = sni;
         ServerHandshake.negotiateAlpn(ctx, ch);
 
+        SessionCache.Session session = resumable(ctx, ch, sni);
+        if (session != null) {
+            return resume(ctx, message, ch, session, secureRenegotiation, pointFormats != null);
+        }
+
         Choice choice = choose(ctx, ch, sni, clientSchemes, clientGroups);
         ctx.suite = choice.suite();
         ctx.group = choice.group();
@@ -116,14 +135,12 @@ public final class Tls12ServerHandshake {
                 + (secureRenegotiation ? "" : ", client does not signal secure renegotiation")
                 + (sni == null ? "" : ", server name " + sni) + (ctx.alpn == null ? "" : ", ALPN " + ctx.alpn));
 
-        byte[] random = new byte[32];
-        ctx.config.random().nextBytes(random);
-        if (ctx.config.isEnabled(ProtocolVersion.TLS_1_3)) {
-            // RFC 8446 §4.1.3: a TLS 1.3 server negotiating TLS 1.2 says so in its random, so a
-            // TLS 1.3 client can tell an attacker's downgrade from a real TLS 1.2 server.
-            System.arraycopy(ServerHello.DOWNGRADE_TLS12, 0, random, 24, 8);
+        byte[] random = serverRandom(ctx);
+        if (ctx.config.sessionCache() != null && ctx.extendedMasterSecret) {
+            // RFC 5246 §7.4.1.3: a new session id; RFC 7627 §5.3: sessions without EMS are never resumed, so not cached.
+            ctx.sessionId = new byte[32];
+            ctx.config.random().nextBytes(ctx.sessionId);
         }
-        ctx.serverRandom = random;
 
         // Answer only the extensions the client sent (RFC 5246 §7.4.1.4).
         List<Extension> extensions = new ArrayList<>();
@@ -142,7 +159,7 @@ public final class Tls12ServerHandshake {
         if (pointFormats != null && choice.group() != null) {
             extensions.add(new Extension(ExtensionType.EC_POINT_FORMATS, new byte[] {1, 0})); // RFC 8422 §5.2: uncompressed
         }
-        ctx.send(new ServerHello(0x0303, random, new byte[0], choice.suite().code(), 0, extensions));
+        ctx.send(new ServerHello(0x0303, random, ctx.sessionId, choice.suite().code(), 0, extensions));
         ctx.send(certificateMessage(choice.key()));
 
         KeyShare share = null;
@@ -154,6 +171,76 @@ public final class Tls12ServerHandshake {
         }
         ctx.send(new ServerHelloDone());
         return new ExpectClientKeyExchange(choice, share, ch.legacyVersion());
+    }
+
+    private static byte[] serverRandom(HandshakeContext ctx) {
+        byte[] random = new byte[32];
+        ctx.config.random().nextBytes(random);
+        if (ctx.config.isEnabled(ProtocolVersion.TLS_1_3)) {
+            // RFC 8446 §4.1.3: a TLS 1.3 server negotiating TLS 1.2 says so in its random, so a
+            // TLS 1.3 client can tell an attacker's downgrade from a real TLS 1.2 server.
+            System.arraycopy(ServerHello.DOWNGRADE_TLS12, 0, random, 24, 8);
+        }
+        ctx.serverRandom = random;
+        return random;
+    }
+
+    /**
+     * The cached session the ClientHello asks to resume, or null (then a full handshake follows)
+     * when there is none, it expired, or it does not fit this ClientHello.
+     */
+    static SessionCache.Session resumable(HandshakeContext ctx, ClientHello ch, String sni) {
+        SessionCache cache = ctx.config.sessionCache();
+        byte[] id = ch.legacySessionId();
+        if (cache == null || id.length == 0) {
+            return null;
+        }
+        SessionCache.Session s = cache.get(HexFormat.of().formatHex(id), ctx.config.clock().instant());
+        String refused;
+        if (s == null) {
+            refused = "unknown or expired";
+        } else if (s.version() != ProtocolVersion.TLS_1_2) {
+            refused = "of another version";
+        } else if (!s.extendedMasterSecret() || !ctx.extendedMasterSecret) {
+            refused = "not protected by extended master secret on both sides (RFC 7627 5.3)";
+        } else if (!ch.cipherSuites().contains(s.cipherSuite().code()) || !ctx.config.cipherSuites().contains(s.cipherSuite())) {
+            refused = "of suite " + s.cipherSuite() + ", which is no longer offered or allowed (RFC 5246 7.4.1.2)";
+        } else if (!Objects.equals(s.serverName(), sni)) {
+            refused = "for server name " + s.serverName() + ", not " + sni + " (RFC 6066 3)";
+        } else {
+            return s;
+        }
+        ctx.note("client offers a session id; not resumed, session " + refused + ": full handshake");
+        return null;
+    }
+
+    /** RFC 5246 §7.3: the abbreviated handshake; the server's ChangeCipherSpec and Finished come first. */
+    private static HandshakeState resume(HandshakeContext ctx, byte[] message, ClientHello ch, SessionCache.Session session,
+                                         boolean secureRenegotiation, boolean pointFormats) throws TlsException {
+        ctx.suite = session.cipherSuite();
+        ctx.transcript.useHash(ctx.suite.hashName());
+        ctx.transcript.add(message);
+        ctx.sessionId = ch.legacySessionId().clone();
+        ctx.resumed = true;
+        ctx.note("ClientHello: TLS 1.2, resuming session " + session + (ctx.alpn == null ? "" : ", ALPN " + ctx.alpn));
+        byte[] random = serverRandom(ctx);
+        List<Extension> extensions = new ArrayList<>();
+        if (secureRenegotiation) {
+            extensions.add(new Extension(ExtensionType.RENEGOTIATION_INFO, new byte[] {0})); // RFC 5746 §3.6
+        }
+        extensions.add(new Extension(ExtensionType.EXTENDED_MASTER_SECRET, new byte[0])); // RFC 7627 §5.3
+        // RFC 6066 §3: when resuming, the server MUST NOT include server_name in the ServerHello.
+        if (ctx.alpn != null) {
+            extensions.add(Extensions.alpn(List.of(ctx.alpn)));
+        }
+        if (pointFormats && ctx.suite.keyExchange() == CipherSuite.KeyExchange.ECDHE) {
+            extensions.add(new Extension(ExtensionType.EC_POINT_FORMATS, new byte[] {1, 0}));
+        }
+        ctx.send(new ServerHello(0x0303, random, ctx.sessionId, ctx.suite.code(), 0, extensions));
+        ctx.resumeTls12Keys(session.masterSecret());
+        ctx.sendTls12ChangeCipherSpec();
+        ctx.send(new Finished(ctx.tls12VerifyData(false)));
+        return new ExpectChangeCipherSpec(true);
     }
 
     /**
@@ -357,12 +444,18 @@ public final class Tls12ServerHandshake {
             }
             ctx.transcript.add(message);
             ctx.deriveTls12Keys(preMasterSecret);
-            return new ExpectChangeCipherSpec();
+            return new ExpectChangeCipherSpec(false);
         }
     }
 
     /** The client's ChangeCipherSpec switches its records to the new keys. */
     static final class ExpectChangeCipherSpec implements HandshakeState {
+        private final boolean resumed;
+
+        ExpectChangeCipherSpec(boolean resumed) {
+            this.resumed = resumed;
+        }
+
         @Override
         public HandshakeState handle(HandshakeContext ctx, byte[] message) throws TlsException {
             throw TlsException.unexpectedMessage("received " + HandshakeType.name(message[0] & 0xFF)
@@ -372,12 +465,21 @@ public final class Tls12ServerHandshake {
         @Override
         public HandshakeState changeCipherSpec(HandshakeContext ctx) throws TlsException {
             ctx.receiveTls12ChangeCipherSpec();
-            return new ExpectFinished();
+            return new ExpectFinished(resumed);
         }
     }
 
-    /** The client's Finished, the first encrypted message; then the server's own CCS and Finished. */
+    /**
+     * The client's Finished, the first encrypted message; then, in a full handshake, the server's
+     * own CCS and Finished and the session goes into the cache. In a resumed one it ends the handshake.
+     */
     static final class ExpectFinished implements HandshakeState {
+        private final boolean resumed;
+
+        ExpectFinished(boolean resumed) {
+            this.resumed = resumed;
+        }
+
         @Override
         public HandshakeState handle(HandshakeContext ctx, byte[] message) throws TlsException {
             if ((message[0] & 0xFF) != HandshakeType.FINISHED) {
@@ -390,8 +492,13 @@ public final class Tls12ServerHandshake {
                 throw new TlsException(Alert.DECRYPT_ERROR, "client Finished does not match the transcript");
             }
             ctx.transcript.add(message);
-            ctx.sendTls12ChangeCipherSpec();
-            ctx.send(new Finished(ctx.tls12VerifyData(false)));
+            if (!resumed) {
+                ctx.sendTls12ChangeCipherSpec();
+                ctx.send(new Finished(ctx.tls12VerifyData(false)));
+                if (ctx.sessionId.length > 0) {
+                    ctx.config.sessionCache().put(HexFormat.of().formatHex(ctx.sessionId), ctx.tls12Session());
+                }
+            }
             ctx.handshakeComplete = true;
             ctx.note("handshake complete: " + ctx.summary().oneLine());
             return new Tls12Connected();

@@ -89,6 +89,11 @@ public final class TlsChannel implements ByteChannel {
         return new TlsChannel(socket, TlsEngine.client(config, host));
     }
 
+    /** As {@link #client(SocketChannel, TlsConfig, String)}, resuming sessions cached for host:port. */
+    public static TlsChannel client(SocketChannel socket, TlsConfig config, String host, int port) {
+        return new TlsChannel(socket, TlsEngine.client(config, host, port));
+    }
+
     /** A server connection, for an accepted socket. */
     public static TlsChannel server(SocketChannel socket, TlsConfig config) {
         return new TlsChannel(socket, TlsEngine.server(config));

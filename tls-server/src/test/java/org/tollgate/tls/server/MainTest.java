@@ -1,6 +1,7 @@
 package org.tollgate.tls.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -53,6 +54,7 @@ class MainTest {
         assertEquals(2, run("--mode", "ftp"));
         assertEquals(2, run("--port", "70000"));
         assertEquals(2, run("--handshake-timeout", "soon"));
+        assertEquals(2, run("--session-cache", "-1"));
         err.reset();
         assertEquals(2, run("--cert", "server.pem"));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("--cert and --key go together"), err.toString());
@@ -134,5 +136,32 @@ class MainTest {
             main.stop();
             assertEquals(0, exit.get(10, TimeUnit.SECONDS));
         }
+
+    void sessionCacheLetsOpensslResumeByTls12SessionId(@TempDir Path dir) throws Exception {
+        Path ca = dir.resolve("demo-ca.pem");
+        Main main = new Main();
+        PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> Main.commandLine(main, o, o).execute(
+                "--host", "127.0.0.1", "--port", "0", "--demo-ca", ca.toString(), "--threads", "1",
+                "--session-cache", "10"));
+        while ((main.server == null || !out.toString(StandardCharsets.UTF_8).contains("listening on")) && !exit.isDone()) {
+            Thread.sleep(20);
+        }
+        assertFalse(exit.isDone(), () -> "the server stopped: " + exit.join() + " " + out.toString(StandardCharsets.UTF_8));
+        int port = main.server.localAddress().getPort();
+        Process client = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-tls1_2",
+                "-servername", "localhost", "-CAfile", ca.toString(), "-verify_return_error", "-reconnect")
+                .redirectErrorStream(true).start();
+        client.getOutputStream().close();
+        String output = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(client.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(5, output.split("\nReused, TLSv1.2, ").length - 1, output);
+        main.stop();
+        assertEquals(0, exit.get(10, TimeUnit.SECONDS));
+        String printed = out.toString(StandardCharsets.UTF_8);
+        assertEquals(5, java.util.regex.Pattern.compile(" TLSv1.2 .* resumed$", java.util.regex.Pattern.MULTILINE)
+                .matcher(printed).results().count(), "the server's summary lines: " + printed);
+        assertEquals(1, java.util.regex.Pattern.compile(" TLSv1.2 .* full-handshake$", java.util.regex.Pattern.MULTILINE)
+                .matcher(printed).results().count(), printed);
     }
 }
