@@ -56,6 +56,48 @@ class HandshakeExplainerGoldenTest {
         compare("hrr-client.txt", text);
     }
 
+    @Test
+    void tls12EcdheClientSide() throws Exception {
+        String text = DeterministicConnection.capture(out -> {
+            HandshakeExplainer e = new HandshakeExplainer(out, DeterministicConnection.trust());
+            TlsConfig client = HandshakeExplainer.explain(DeterministicConnection.tls12ClientConfig(), e).build();
+            DeterministicConnection.run(client, DeterministicConnection.tls12EcdheServerConfig().build(), e, null);
+        });
+        assertTrue(text.contains("ServerKeyExchange"), text);
+        compare("tls12-ecdhe-client.txt", text);
+    }
+
+    @Test
+    void tls12EcdheServerSide() throws Exception {
+        String text = DeterministicConnection.capture(out -> {
+            HandshakeExplainer e = new HandshakeExplainer(out);
+            TlsConfig server = HandshakeExplainer.explain(DeterministicConnection.tls12EcdheServerConfig(), e).build();
+            DeterministicConnection.run(DeterministicConnection.tls12ClientConfig().build(), server, null, e);
+        });
+        compare("tls12-ecdhe-server.txt", text);
+    }
+
+    @Test
+    void tls12RsaKeyExchangeClientSide() throws Exception {
+        String text = DeterministicConnection.capture(out -> {
+            HandshakeExplainer e = new HandshakeExplainer(out, DeterministicConnection.trust());
+            TlsConfig client = HandshakeExplainer.explain(DeterministicConnection.tls12RsaClientConfig(), e).build();
+            DeterministicConnection.run(client, DeterministicConnection.tls12RsaServerConfig().build(), e, null);
+        });
+        assertTrue(text.contains("EncryptedPreMasterSecret"), text);
+        compare("tls12-rsa-client.txt", text);
+    }
+
+    @Test
+    void tls12RsaKeyExchangeServerSide() throws Exception {
+        String text = DeterministicConnection.capture(out -> {
+            HandshakeExplainer e = new HandshakeExplainer(out);
+            TlsConfig server = HandshakeExplainer.explain(DeterministicConnection.tls12RsaServerConfig(), e).build();
+            DeterministicConnection.run(DeterministicConnection.tls12RsaClientConfig().build(), server, null, e);
+        });
+        compare("tls12-rsa-server.txt", text);
+    }
+
     static void compare(String golden, String actual) throws IOException {
         if (Boolean.getBoolean("explain.regenerate")) {
             Path file = Path.of("src/test/resources/explain", golden);
