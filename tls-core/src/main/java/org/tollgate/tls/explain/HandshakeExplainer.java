@@ -39,6 +39,12 @@ import org.tollgate.tls.wire.WireReader;
  * Each step shows the message's fields, its bytes as an annotated hex dump, the RFC section,
  * and where TLS 1.3 departs from the classic (TLS 1.2) story.
  *
+ * <p>A TLS 1.2 handshake (RFC 5246) is told in the classic order: ServerHello, Certificate,
+ * ServerKeyExchange (ECDHE) and ServerHelloDone in step 2, the certificate check after
+ * ServerHelloDone, the premaster secret from ClientKeyExchange (RSA-encrypted, or the two
+ * ECDHE public keys), then the master secret and the key block, which it derives for display
+ * from the logged {@code CLIENT_RANDOM} master secret and the two randoms.
+ *
  * <pre>{@code
  * HandshakeExplainer explainer = new HandshakeExplainer(System.err, verifier);
  * TlsConfig config = HandshakeExplainer.wire(TlsConfig.builder().verifier(verifier).build(), explainer);
