@@ -27,6 +27,9 @@ import org.tollgate.tls.handshake.ExtensionType;
 import org.tollgate.tls.handshake.Extensions;
 import org.tollgate.tls.handshake.KeySchedule;
 import org.tollgate.tls.handshake.ServerHello;
+import org.tollgate.tls.handshake.ServerKeyExchange;
+import org.tollgate.tls.handshake.Tls12CertificateMessage;
+import org.tollgate.tls.handshake.Tls12KeySchedule;
 import org.tollgate.tls.wire.WireReader;
 
 /**
@@ -35,6 +38,12 @@ import org.tollgate.tls.wire.WireReader;
  * secret ({@link KeyLog}), and what the program says about application data and close.
  * Each step shows the message's fields, its bytes as an annotated hex dump, the RFC section,
  * and where TLS 1.3 departs from the classic (TLS 1.2) story.
+ *
+ * <p>A TLS 1.2 handshake (RFC 5246) is told in the classic order: ServerHello, Certificate,
+ * ServerKeyExchange (ECDHE) and ServerHelloDone in step 2, the certificate check after
+ * ServerHelloDone, the premaster secret from ClientKeyExchange (RSA-encrypted, or the two
+ * ECDHE public keys), then the master secret and the key block, which it derives for display
+ * from the logged {@code CLIENT_RANDOM} master secret and the two randoms.
  *
  * <pre>{@code
  * HandshakeExplainer explainer = new HandshakeExplainer(System.err, verifier);
@@ -71,6 +80,14 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
     private boolean certificateCheckOpen;
     private final Map<String, byte[]> secrets = new LinkedHashMap<>();
     private boolean applicationDataExplained;
+    // TLS 1.2 only (RFC 5246): the classic story, told in its own order.
+    private boolean tls12;
+    private boolean extendedMasterSecret;
+    private byte[] clientRandom;
+    private byte[] serverRandom;
+    private byte[] serverEcdhPublic;
+    private List<X509Certificate> serverChain = List.of();
+    private String certificateVerdict;
 
     /** Explains to {@code out}, without knowing the trust anchors. */
     public HandshakeExplainer(PrintStream out) {
@@ -139,7 +156,26 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
                         + " server handshake traffic key. TLS 1.2 sent them in the clear in ServerHello.");
                 show(outbound, encoded, "RFC 8446 §4.3.1");
             }
+            case 12 -> serverKeyExchange(outbound, encoded);
+            case 14 -> serverHelloDone(outbound, encoded);
+            case 16 -> clientKeyExchange(outbound, encoded);
+            case 20 -> {
+                if (tls12) {
+                    tls12Finished(outbound, encoded);
+                } else {
+                    enter(5, "Finished: both sides prove they derived the same keys", "RFC 8446 §4.4.4");
+                    say(whose(outbound) + " Finished = HMAC(finished_key, transcript hash), finished_key from its"
+                            + " handshake traffic secret. A tampered message or a wrong key makes it fail with decrypt_error.");
+                    show(outbound, encoded, "RFC 8446 §4.4.4");
+                }
+            }
             case 13 -> {
+                if (tls12) {
+                    enter(2, "Optional: CertificateRequest", "RFC 5246 §7.4.4");
+                    say(them(outbound) + " asks for a client certificate (mutual TLS), in the clear.");
+                    show(outbound, encoded, "RFC 5246 §7.4.4");
+                    return;
+                }
                 enter(2, "Optional: CertificateRequest", "RFC 8446 §4.3.2");
                 say(them(outbound) + " asks for a client certificate (mutual TLS).");
                 show(outbound, encoded, "RFC 8446 §4.3.2");
@@ -153,12 +189,6 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
                         + " could decrypt the premaster secret.");
                 show(outbound, encoded, "RFC 8446 §4.4.3");
             }
-            case 20 -> {
-                enter(5, "Finished: both sides prove they derived the same keys", "RFC 8446 §4.4.4");
-                say(whose(outbound) + " Finished = HMAC(finished_key, transcript hash), finished_key from its"
-                        + " handshake traffic secret. A tampered message or a wrong key makes it fail with decrypt_error.");
-                show(outbound, encoded, "RFC 8446 §4.4.4");
-            }
             case 4 -> {
                 enter(7, "Resumption: NewSessionTicket", "RFC 8446 §4.6.1");
                 say(sender(outbound) + " sends a session ticket after the handshake. A later connection may offer it"
@@ -171,10 +201,6 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
                 say(sender(outbound) + " moves to its next application traffic secret (RFC 8446 §7.2).");
                 show(outbound, encoded, "RFC 8446 §4.6.3");
             }
-            case 12, 16 -> {
-                enter(4, "Premaster secret: " + MessageFields.typeName(type), "RFC 5246 §7.4");
-                show(outbound, encoded, "RFC 5246 §7.4");
-            }
             default -> show(outbound, encoded, "RFC 8446 §4");
         }
     }
@@ -185,21 +211,34 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
             return;
         }
         boolean failure = text.startsWith("sending fatal alert") || text.startsWith("failed:");
+        if (tls12 && certificateCheckOpen && text.contains(" verified for ")) {
+            certificateVerdict = text; // told with step 3, after ServerHelloDone, where the classic story has it
+            return;
+        }
+        if (tls12 && certificateCheckOpen && failure && certificateVerdict == null && (step == null || step.number() != 3)) {
+            certificateCheck(serverChain); // the check failed before ServerHelloDone: tell it now
+        }
         if (certificateCheckOpen && text.contains(" verified for ")) {
             enter(3, "Certificate check against the trusted CAs", "RFC 8446 §4.4.2.2, RFC 5280 §6");
             say("PASSED: " + text + ".");
             certificateCheckOpen = false;
             return;
         }
-        if (certificateCheckOpen && failure) {
+        if (certificateCheckOpen && failure && !(tls12 && certificateVerdict != null)) {
             enter(3, "Certificate check against the trusted CAs", "RFC 8446 §4.4.2.2, RFC 5280 §6");
             say("FAILED: " + text);
             say("The handshake stops here: no key is used to talk to a server we could not authenticate.");
             certificateCheckOpen = false;
             return;
         }
+        if (tls12 && text.startsWith("peer sent ChangeCipherSpec")) {
+            enter(5, "ChangeCipherSpec and Finished", "RFC 5246 §7.1, §7.4.9");
+            say(sender(false) + " sent ChangeCipherSpec: a record of its own content type (20) holding the single"
+                    + " byte 0x01. Every record it sends after it is encrypted with its write key from the key block."
+                    + " TLS 1.3 has no such message (it may send a dummy one only to calm middleboxes, RFC 8446 D.4).");
+        }
         if (text.equals("peer sent close_notify")) {
-            enter(6, "Close", "RFC 8446 §6.1");
+            enter(6, "Close", tls12 ? "RFC 5246 §7.2.1" : "RFC 8446 §6.1");
             say("The peer sent close_notify: it sends no more data. The engine answers with close_notify unless it"
                     + " sent one already; then the traffic keys are discarded.");
             return;
@@ -227,13 +266,7 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
                     applicationKeys();
                 }
             }
-            case "CLIENT_RANDOM" -> {
-                enter(5, "Master secret (TLS 1.2)", "RFC 5246 §8.1, RFC 7627");
-                say("master_secret = PRF(premaster_secret, \"master secret\" or \"extended master secret\", ...)"
-                        + " = " + HexDump.truncated(secret, 8));
-                say("The key block (client/server write keys and IVs) is PRF(master_secret, \"key expansion\","
-                        + " server_random + client_random) (RFC 5246 §6.3).");
-            }
+            case "CLIENT_RANDOM" -> tls12MasterSecret(secret);
             default -> {
                 if (label.startsWith("CLIENT_TRAFFIC_SECRET_") || label.startsWith("SERVER_TRAFFIC_SECRET_")) {
                     enter(6, "Encrypted application data: KeyUpdate", "RFC 8446 §7.2");
@@ -265,6 +298,10 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
         if (current == null) {
             return;
         }
+        if (tls12) {
+            tls12ApplicationData(outbound, plaintext, totalLength);
+            return;
+        }
         enter(6, "Encrypted application data", "RFC 8446 §5.2");
         if (!applicationDataExplained) {
             applicationDataExplained = true;
@@ -289,7 +326,7 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
         if (current == null) {
             return;
         }
-        enter(6, "Close", "RFC 8446 §6.1");
+        enter(6, "Close", tls12 ? "RFC 5246 §7.2.1" : "RFC 8446 §6.1");
         say("we send close_notify, an alert encrypted like data, so an attacker cannot fake the end of the"
                 + " stream (a truncation attack). Then the traffic keys are discarded.");
     }
@@ -307,6 +344,13 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
         certificateCheckOpen = false;
         secrets.clear();
         applicationDataExplained = false;
+        tls12 = false;
+        extendedMasterSecret = false;
+        clientRandom = null;
+        serverRandom = null;
+        serverEcdhPublic = null;
+        serverChain = List.of();
+        certificateVerdict = null;
         current = new Explanation((weAreClient ? "client" : "server") + " side: connection "
                 + (explanations.size() + 1));
         explanations.add(current);
@@ -324,7 +368,7 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
             say((outbound ? "We send" : "We received") + " a second ClientHello: the same random and session id,"
                     + " now with a key share for the group the server asked for.");
         } else {
-            enter(1, "ClientHello: what the client can do", "RFC 8446 §4.1.2");
+            enter(1, "ClientHello: what the client can do", tls12Hello(ch) ? "RFC 5246 §7.4.1.2" : "RFC 8446 §4.1.2");
             say(outbound ? "We send ClientHello, the first message, in the clear:"
                     : "We received ClientHello from the client, in the clear:");
         }
@@ -347,10 +391,18 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
             for (int s : ch.cipherSuites()) {
                 suites.add(MessageFields.suiteName(s));
             }
-            say("  cipher suites   : " + suites + " (TLS 1.3 suites name only the AEAD and hash; key exchange and"
-                    + " signature are negotiated in extensions)");
+            if (versions.isEmpty()) {
+                say("  cipher suites   : " + suites + " (a TLS 1.2 suite names all four choices: key exchange,"
+                        + " authentication, cipher and PRF hash, e.g. ECDHE_ECDSA_WITH_AES_128_GCM_SHA256)");
+            } else {
+                say("  cipher suites   : " + suites + " (TLS 1.3 suites name only the AEAD and hash; key exchange and"
+                        + " signature are negotiated in extensions)");
+            }
             say("  client random   : " + HexDump.hex(ch.random()));
-            say("  session id      : " + (ch.legacySessionId().length == 0 ? "empty"
+            clientRandom = ch.random();
+            extendedMasterSecret = ch.extension(ExtensionType.EXTENDED_MASTER_SECRET) != null;
+            say("  session id      : " + (ch.legacySessionId().length == 0 ? (versions.isEmpty()
+                    ? "empty: a new session (to resume a TLS 1.2 session the client would send its id, RFC 5246 §7.3)" : "empty")
                     : HexDump.hex(ch.legacySessionId()) + " (TLS 1.2 would resume a session by this id; TLS 1.3 only"
                     + " echoes it for middlebox compatibility, RFC 8446 D.4, and resumes with a PSK)"));
             serverName = serverName(ch);
@@ -374,7 +426,7 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
             }
             say("  extensions      : " + names);
         }
-        show(outbound, encoded, "RFC 8446 §4.1.2");
+        show(outbound, encoded, tls12Hello(ch) ? "RFC 5246 §7.4.1.2" : "RFC 8446 §4.1.2");
     }
 
     private void serverHello(boolean outbound, byte[] encoded) {
@@ -395,6 +447,10 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
                     + " replaces the first ClientHello by its hash (message_hash, RFC 8446 §4.4.1).");
             suite = CipherSuite.of(sh.cipherSuite());
             show(outbound, encoded, "RFC 8446 §4.1.4");
+            return;
+        }
+        if (sh != null && sh.extension(ExtensionType.SUPPORTED_VERSIONS) == null && sh.legacyVersion() == 0x0303) {
+            tls12ServerHello(outbound, encoded, sh);
             return;
         }
         enter(2, "ServerHello: the server's choice", "RFC 8446 §4.1.3");
@@ -472,6 +528,210 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
         say(RSA_REMOVED);
     }
 
+    // ------------------------------------------------------------------ TLS 1.2 (RFC 5246)
+
+    /** A ClientHello that offers TLS 1.2 only: no supported_versions (RFC 8446 §4.2.1). */
+    private static boolean tls12Hello(ClientHello ch) {
+        return ch != null && ch.extension(ExtensionType.SUPPORTED_VERSIONS) == null;
+    }
+
+    private boolean rsaKeyExchange() {
+        return suite != null && suite.keyExchange() == CipherSuite.KeyExchange.RSA;
+    }
+
+    private void tls12ServerHello(boolean outbound, byte[] encoded, ServerHello sh) {
+        tls12 = true;
+        enter(2, "ServerHello: the server's choice", "RFC 5246 §7.4.1.3");
+        say(outbound ? "We send ServerHello, in the clear, like the whole TLS 1.2 handshake up to Finished:"
+                : "We received ServerHello, in the clear, like the whole TLS 1.2 handshake up to Finished:");
+        suite = CipherSuite.of(sh.cipherSuite());
+        serverRandom = sh.random();
+        extendedMasterSecret = extendedMasterSecret && sh.extension(ExtensionType.EXTENDED_MASTER_SECRET) != null;
+        say("  version         : " + MessageFields.versionName(sh.legacyVersion()) + " in server_version: no"
+                + " supported_versions, so this field is the real choice (TLS 1.3 freezes it and uses supported_versions)");
+        say("  cipher suite    : " + MessageFields.suiteName(sh.cipherSuite()));
+        if (suite != null && !suite.isTls13()) {
+            say("                    key exchange " + suite.keyExchange() + ", certificate key " + suite.authentication()
+                    + ", record cipher " + suite.cipherTransformation() + " with a " + suite.keyLength() + "-byte key,"
+                    + " PRF hash " + suite.hashName());
+        }
+        byte[] r = sh.random();
+        boolean downgrade = r.length == 32 && new String(r, 24, 7, StandardCharsets.ISO_8859_1).equals("DOWNGRD");
+        say("  server random   : " + HexDump.hex(r) + (downgrade
+                ? " (ends in \"DOWNGRD\": a TLS 1.3 server chose TLS 1.2, RFC 8446 §4.1.3)"
+                : " (a server that also speaks TLS 1.3 would end it with \"DOWNGRD\" here, RFC 8446 §4.1.3)"));
+        say("  session id      : " + (sh.legacySessionIdEcho().length == 0 ? "empty: the server will not resume this session by id"
+                : HexDump.hex(sh.legacySessionIdEcho()) + " (a later ClientHello may offer it to resume, RFC 5246 §7.3)"));
+        say("  extended master : " + (extendedMasterSecret
+                ? "yes, both sides sent extended_master_secret: the master secret will cover the whole handshake (RFC 7627)"
+                : "NO: the master secret covers only the randoms (triple handshake attack possible, RFC 7627 §1)"));
+        List<String> names = new ArrayList<>();
+        for (Extension e : sh.extensions()) {
+            names.add(ExtensionType.name(e.type()));
+        }
+        say("  extensions      : " + names);
+        say("The rest of step 2 follows in the clear: Certificate, "
+                + (rsaKeyExchange() ? "" : "ServerKeyExchange (ECDHE), ") + "ServerHelloDone.");
+        show(outbound, encoded, "RFC 5246 §7.4.1.3");
+    }
+
+    private void serverKeyExchange(boolean outbound, byte[] encoded) {
+        enter(2, "ServerHello continued: ServerKeyExchange (ECDHE)", "RFC 8422 §5.4, RFC 5246 §7.4.3");
+        try {
+            ServerKeyExchange ske = ServerKeyExchange.decode(WireReader.of(encoded, 4, encoded.length - 4, "ServerKeyExchange"));
+            serverEcdhPublic = ske.publicKey();
+            group = NamedGroup.of(ske.namedGroup());
+            say(sender(outbound) + " sends a fresh ephemeral public key for this connection only, and signs it:");
+            say("  curve           : " + MessageFields.groupName(ske.namedGroup()) + " (named_curve)");
+            say("  server public   : " + HexDump.truncated(ske.publicKey(), 8));
+            say("  signed with     : " + MessageFields.schemeName(ske.signatureScheme()) + ", " + ske.signature().length
+                    + "-byte signature by the certificate's private key");
+            say("  signed content  : client_random + server_random + ServerECDHParams(curve, public key), so the"
+                    + " key cannot be replayed into another handshake");
+            say("The signature is what ties this ephemeral key to the certificate. TLS 1.3 instead signs the whole"
+                    + " transcript in CertificateVerify (RFC 8446 §4.4.3), which also covers the negotiated suite.");
+        } catch (TlsException | RuntimeException e) {
+            say("  undecodable: " + e.getMessage());
+        }
+        show(outbound, encoded, "RFC 8422 §5.4");
+    }
+
+    private void serverHelloDone(boolean outbound, byte[] encoded) {
+        enter(2, "ServerHello continued: ServerHelloDone", "RFC 5246 §7.4.5");
+        say(sender(outbound) + " ends its flight with an empty ServerHelloDone: now it is the client's turn.");
+        show(outbound, encoded, "RFC 5246 §7.4.5");
+        if (Boolean.TRUE.equals(client) && !serverChain.isEmpty()) {
+            certificateCheck(serverChain);
+            if (certificateVerdict != null) {
+                say("PASSED: " + certificateVerdict + ".");
+                certificateCheckOpen = false;
+            }
+        } else if (Boolean.FALSE.equals(client)) {
+            enter(3, "Certificate check (done by the client)", "RFC 5246 §7.4.2, RFC 5280 §6");
+            say("The client now checks our chain against its trusted CAs and the name it asked for. We learn the"
+                    + " verdict only as an alert (bad_certificate, unknown_ca, certificate_expired) or as its Finished.");
+        }
+    }
+
+    private void clientKeyExchange(boolean outbound, byte[] encoded) {
+        byte[] keys = null;
+        try {
+            keys = org.tollgate.tls.handshake.ClientKeyExchange.decode(
+                    WireReader.of(encoded, 4, encoded.length - 4, "ClientKeyExchange"), rsaKeyExchange()).exchangeKeys();
+        } catch (TlsException | RuntimeException e) {
+            // shown undecoded
+        }
+        if (rsaKeyExchange()) {
+            enter(4, "Premaster secret: RSA key exchange", "RFC 5246 §7.4.7.1");
+            String rsaBits = serverChain.isEmpty() ? "" : " (" + keyDescription(serverChain.get(0)) + ")";
+            say("The client makes a 48-byte premaster secret: the first two bytes are the client version it offered"
+                    + " in ClientHello (" + MessageFields.versionName(clientHello == null ? 0x0303 : clientHello.legacyVersion())
+                    + "), so a version rollback is caught; the other 46 are random.");
+            say("It encrypts the premaster secret with the server's RSA public key from the certificate" + rsaBits
+                    + " (RSAES-PKCS1-v1_5, RFC 8017 §7.2) and sends it in ClientKeyExchange:");
+            if (keys != null) {
+                say("  encrypted premaster secret, " + keys.length + " bytes: " + HexDump.hex(keys));
+            }
+            if (Boolean.FALSE.equals(client)) {
+                say("We (the server) decrypt it with the certificate's private key.");
+            }
+            say("Only the holder of the certificate's private key can decrypt it, so the server proves it owns the"
+                    + " certificate implicitly: only it can compute the Finished that follows. A server that finds bad"
+                    + " padding or a wrong version goes on with a random premaster secret instead, so it never tells"
+                    + " (RFC 5246 §7.4.7.1). The premaster secret itself never appears here: the key log holds the"
+                    + " master secret.");
+            say("No forward secrecy: the premaster secret crosses the network, encrypted to the server's long-term key."
+                    + " Whoever records this connection and one day gets that private key decrypts the premaster"
+                    + " secret, derives the master secret and reads every record, years later.");
+            say(RSA_REMOVED);
+        } else {
+            enter(4, "Premaster secret: ECDHE key exchange", "RFC 8422 §5.7, RFC 5246 §7.4.7");
+            String g = group == null ? "the server's curve" : MessageFields.groupName(group.code());
+            say("The client answers the server's ephemeral key with its own on " + g + ", in ClientKeyExchange:");
+            say("  server public   : " + (serverEcdhPublic == null ? "unknown" : HexDump.truncated(serverEcdhPublic, 8))
+                    + " (in ServerKeyExchange)");
+            say("  client public   : " + (keys == null ? "undecodable" : HexDump.truncated(keys, 8)) + " (in ClientKeyExchange)");
+            say("Each side combines its own private key with the other's public key and gets the same shared secret"
+                    + (group == NamedGroup.X25519 ? " (X25519, RFC 7748 §6.1)" : " (ECDH, the x-coordinate, RFC 8422 §5.10)")
+                    + ": that is the premaster secret. It never travels, and this explainer never sees it.");
+            say("Forward secrecy: both private keys are thrown away after the handshake, so a later theft of the"
+                    + " certificate's key cannot decrypt this recorded connection. TLS 1.3 sends the same ECDHE shares"
+                    + " already in ClientHello and ServerHello, saving a round trip, and allows nothing else.");
+        }
+        show(outbound, encoded, rsaKeyExchange() ? "RFC 5246 §7.4.7.1" : "RFC 8422 §5.7");
+    }
+
+    private void tls12MasterSecret(byte[] masterSecret) {
+        enter(5, "Master secret and session keys", extendedMasterSecret ? "RFC 7627 §4, RFC 5246 §6.3" : "RFC 5246 §8.1, §6.3");
+        String prf = "PRF";
+        if (suite != null) {
+            say("PRF = P_" + suite.hmacName().replace("Hmac", "") + ": HMAC chained to any length (RFC 5246 §5)");
+        }
+        if (extendedMasterSecret) {
+            say("master_secret = " + prf + "(premaster_secret, \"extended master secret\", session_hash)[0..47]");
+            say("  session_hash  = Hash(ClientHello .. ClientKeyExchange): the master secret is bound to this whole"
+                    + " handshake (RFC 7627 §4), not only to the randoms as in RFC 5246 §8.1 (\"master secret\","
+                    + " client_random + server_random).");
+        } else {
+            say("master_secret = " + prf + "(premaster_secret, \"master secret\", client_random + server_random)[0..47]"
+                    + " (RFC 5246 §8.1; without extended_master_secret, RFC 7627)");
+        }
+        say("  master secret   = " + HexDump.truncated(masterSecret, 8));
+        say("The key log line is CLIENT_RANDOM <client_random> <master_secret>: enough for Wireshark to decrypt"
+                + " this connection.");
+        say("key_block = PRF(master_secret, \"key expansion\", server_random + client_random), cut into (RFC 5246 §6.3):");
+        if (suite != null && !suite.isTls13() && clientRandom != null && serverRandom != null) {
+            Tls12KeySchedule.KeyBlock kb = new Tls12KeySchedule(suite).keyBlock(masterSecret, clientRandom, serverRandom);
+            say("  client_write_key = " + HexDump.truncated(kb.clientWriteKey(), 8));
+            say("  server_write_key = " + HexDump.truncated(kb.serverWriteKey(), 8));
+            say("  client_write_IV  = " + HexDump.truncated(kb.clientWriteIv(), 8));
+            say("  server_write_IV  = " + HexDump.truncated(kb.serverWriteIv(), 8));
+            say("(" + suite.ianaName() + " is an AEAD suite: no MAC keys; "
+                    + (suite.isAesGcm() ? "the 4-byte IV is the implicit salt of the GCM nonce, RFC 5288 §3)"
+                    : "the 12-byte IV is XORed with the sequence number, RFC 7905 §2)"));
+        }
+        say("TLS 1.3 replaces this one PRF master secret and key block with HKDF and separate secrets per phase and"
+                + " direction, each bound to the transcript (RFC 8446 §7.1).");
+    }
+
+    private void tls12Finished(boolean outbound, byte[] encoded) {
+        enter(5, "ChangeCipherSpec and Finished", "RFC 5246 §7.1, §7.4.9");
+        boolean fromClient = client != null && (client == outbound);
+        if (outbound) {
+            say("Just before this Finished we sent ChangeCipherSpec: a record of its own content type (20) holding the"
+                    + " single byte 0x01. Every record we send after it is encrypted with the "
+                    + (fromClient ? "client" : "server") + " write key.");
+        }
+        say(whose(outbound) + " Finished, the first encrypted message: verify_data = PRF(master_secret, \""
+                + (fromClient ? "client" : "server") + " finished\", Hash(all handshake messages so far))[0..11]."
+                + " It proves both sides have the same keys and saw the same handshake; a wrong key fails with"
+                + " bad_record_mac, a tampered handshake with decrypt_error.");
+        show(outbound, encoded, "RFC 5246 §7.4.9");
+    }
+
+    private void tls12ApplicationData(boolean outbound, byte[] plaintext, long totalLength) {
+        enter(6, "Encrypted application data", "RFC 5246 §6.2.3.3");
+        boolean gcm = suite == null || suite.isAesGcm();
+        int explicitNonce = gcm ? 8 : 0;
+        if (!applicationDataExplained) {
+            applicationDataExplained = true;
+            say("Each TLSCiphertext record: type = application_data (23) in the clear, version 0x0303, length, then"
+                    + (gcm ? " an 8-byte explicit nonce and AES-GCM(write_key, nonce = write_IV (4 bytes) + explicit"
+                            + " nonce, RFC 5288 §3"
+                            : " ChaCha20-Poly1305(write_key, nonce = write_IV XOR sequence number, RFC 7905 §2")
+                    + ", additional_data = seq_num + type + version + length, plaintext) with a 16-byte tag."
+                    + " TLS 1.3 hides the real content type inside the encryption and never sends a nonce.");
+        }
+        long records = Math.max(1, (totalLength + 16383) / 16384);
+        long wire = totalLength + records * (5 + explicitNonce + 16);
+        String first = firstLine(plaintext);
+        say((outbound ? "we send " : "we received ") + totalLength + " bytes of application data"
+                + (first.isEmpty() ? "" : " (\"" + first + "\")") + ": " + (outbound ? "" : "at least ") + records
+                + (records == 1 ? " record, " : " records, ") + (outbound ? "" : "at least ") + wire
+                + " bytes on the wire (5-byte header" + (gcm ? " + 8-byte explicit nonce" : "") + " + 16-byte tag each).");
+    }
+
+
     private void handshakeKeys() {
         enter(5, "Key schedule: handshake secrets and keys", "RFC 8446 §7.1, §7.3");
         say("Early Secret     = HKDF-Extract(salt 0, PSK or 0)");
@@ -507,15 +767,25 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
     }
 
     private void certificate(boolean outbound, byte[] encoded) {
-        enter(2, "ServerHello continued: Certificate", "RFC 8446 §4.4.2");
+        String rfc = tls12 ? "RFC 5246 §7.4.2" : "RFC 8446 §4.4.2";
+        enter(2, "ServerHello continued: Certificate", rfc);
         boolean fromServer = client != null && (client ? !outbound : outbound);
         say(sender(outbound) + " sends " + (fromServer ? "its" : "the client's") + " certificate chain, leaf first,"
-                + " encrypted under the handshake keys (TLS 1.2 sent it in the clear):");
+                + (tls12 ? " in the clear (TLS 1.3 encrypts it under the handshake keys):"
+                        : " encrypted under the handshake keys (TLS 1.2 sent it in the clear):"));
         List<X509Certificate> chain = new ArrayList<>();
         try {
-            CertificateMessage cm = CertificateMessage.decode(WireReader.of(encoded, 4, encoded.length - 4, "Certificate"));
-            for (CertificateMessage.Entry e : cm.entries()) {
-                X509Certificate c = MessageFields.parseCertificate(e.certData());
+            List<byte[]> ders = new ArrayList<>();
+            if (tls12) {
+                ders.addAll(Tls12CertificateMessage.decode(WireReader.of(encoded, 4, encoded.length - 4, "Certificate")).certificates());
+            } else {
+                CertificateMessage cm = CertificateMessage.decode(WireReader.of(encoded, 4, encoded.length - 4, "Certificate"));
+                for (CertificateMessage.Entry e : cm.entries()) {
+                    ders.add(e.certData());
+                }
+            }
+            for (byte[] der : ders) {
+                X509Certificate c = MessageFields.parseCertificate(der);
                 if (c != null) {
                     chain.add(c);
                 }
@@ -533,8 +803,17 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
         if (chain.isEmpty()) {
             say("  (no certificate)");
         }
-        show(outbound, encoded, "RFC 8446 §4.4.2");
+        show(outbound, encoded, rfc);
         peerChain = chain;
+        if (fromServer) {
+            serverChain = chain;
+        }
+        if (tls12) {
+            // RFC 5246 §7.4: the client checks the chain while the server's flight goes on; the classic story
+            // tells the check as step 3, after ServerHelloDone.
+            certificateCheckOpen = Boolean.TRUE.equals(client) && !outbound && !chain.isEmpty();
+            return;
+        }
         if (Boolean.TRUE.equals(client) && !outbound && !chain.isEmpty()) {
             certificateCheck(chain);
         } else if (Boolean.FALSE.equals(client) && outbound) {
@@ -545,7 +824,7 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
     }
 
     private void certificateCheck(List<X509Certificate> chain) {
-        enter(3, "Certificate check against the trusted CAs", "RFC 8446 §4.4.2.2, RFC 5280 §6");
+        enter(3, "Certificate check against the trusted CAs", tls12 ? "RFC 5246 §7.4.2, RFC 5280 §6" : "RFC 8446 §4.4.2.2, RFC 5280 §6");
         X509Certificate leaf = chain.get(0);
         X509Certificate top = chain.get(chain.size() - 1);
         say("What the client checks (RFC 5280 §6.1 path validation, RFC 6125 names):");
@@ -614,7 +893,7 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
         if (step == null) {
             enter(0, "Connection", "RFC 8446 §2");
         }
-        Field fields = MessageFields.of(encoded);
+        Field fields = MessageFields.of(encoded, tls12, rsaKeyExchange());
         String name = MessageFields.typeName(encoded.length == 0 ? -1 : encoded[0] & 0xFF);
         step.items().add(new Explanation.Message(outbound, name, encoded.clone(), fields, rfc));
         out.println((outbound ? ">>> sent " : "<<< received ") + name + ", " + encoded.length + " bytes:");

@@ -30,7 +30,7 @@ public final class HtmlPage {
                 .append("<title>Tollgate: a TLS connection explained byte by byte</title>\n<style>\n").append(CSS).append("</style>\n</head>\n<body>\n")
                 .append("<header><h1>A TLS connection, byte by byte</h1>\n")
                 .append("<p>Every message below is the real bytes of this connection, as Tollgate sent or received them,"
-                        + " split into the fields of RFC 8446. Click a message or a field to open it.</p>\n")
+                        + " split into the fields of RFC 8446 (TLS 1.3) or RFC 5246 (TLS 1.2). Click a message or a field to open it.</p>\n")
                 .append("<p><button type=\"button\" id=\"expand\">Expand all</button> <button type=\"button\" id=\"collapse\">Collapse all</button></p></header>\n");
         if (explanations.isEmpty()) {
             h.append("<p id=\"nothing\">No handshake was seen.</p>\n");

@@ -29,15 +29,26 @@ public final class MessageFields {
     private MessageFields() {
     }
 
-    /** The message as one field whose children are the 4-byte header and the body's fields. */
+    /** The message, read with the TLS 1.3 layouts, as one field whose children are the 4-byte header and the body's fields. */
     public static Field of(byte[] message) {
+        return of(message, false, false);
+    }
+
+    /**
+     * The message read with the layouts of TLS 1.2 (RFC 5246 §7.4) when {@code tls12}, else
+     * of TLS 1.3. {@code rsaKeyExchange} says how a TLS 1.2 ClientKeyExchange is laid out
+     * (EncryptedPreMasterSecret, RFC 5246 §7.4.7.1, or an ECPoint, RFC 8422 §5.7).
+     */
+    public static Field of(byte[] message, boolean tls12, boolean rsaKeyExchange) {
         List<Field> fields = new ArrayList<>();
         Cursor c = new Cursor(message, fields);
         int type = message.length > 0 ? message[0] & 0xFF : -1;
         try {
             c.u8("msg_type", v -> typeName((int) v) + " (" + v + ")");
-            c.u24("length", v -> v + " bytes follow (RFC 8446 §4)");
-            switch (type) {
+            c.u24("length", v -> v + " bytes follow (" + (tls12 ? "RFC 5246 §7.4" : "RFC 8446 §4") + ")");
+            if (tls12) {
+                tls12Body(c, type, message, rsaKeyExchange);
+            } else switch (type) {
                 case 1 -> clientHello(c);
                 case 2 -> serverHello(c, message);
                 case 4 -> newSessionTicket(c);
@@ -82,6 +93,60 @@ public final class MessageFields {
             case 254 -> "message_hash";
             default -> "handshake(" + type + ")";
         };
+    }
+
+    /** The TLS 1.2 bodies (RFC 5246 §7.4, RFC 8422 §5). */
+    private static void tls12Body(Cursor c, int type, byte[] message, boolean rsaKeyExchange) throws Truncated {
+        switch (type) {
+            case 1 -> clientHello(c);
+            case 2 -> tls12ServerHello(c);
+            case 11 -> c.vector24List("certificate_list", (cc, i) ->
+                    cc.vector24("ASN.1Cert " + i, MessageFields::certificateSummary));
+            case 12 -> {
+                c.struct("ServerECDHParams (signed)", p -> {
+                    p.u8("curve_type", v -> v == 3 ? "named_curve (3) (RFC 8422 §5.4)" : "not named_curve (" + v + ")");
+                    p.u16("namedcurve", MessageFields::groupName);
+                    p.vector8("point", b -> b.length + "-byte ephemeral public key of the server");
+                });
+                c.u16("algorithm", v -> schemeName(v) + ": SignatureAndHashAlgorithm (RFC 5246 §7.4.1.4.1)");
+                c.vector16("signature", b -> b.length + " bytes over client_random + server_random + ServerECDHParams");
+            }
+            case 13 -> {
+                c.vector8List("certificate_types", 1, (cc, i) -> cc.u8("type", v -> v == 1 ? "rsa_sign (1)" : v == 64 ? "ecdsa_sign (64)" : String.valueOf(v)));
+                c.vector16List("supported_signature_algorithms", 2, (cc, i) -> cc.u16("scheme", MessageFields::schemeName));
+                c.vector16List("certificate_authorities", 2, (cc, i) ->
+                        cc.vector16("DistinguishedName", b -> b.length + " bytes of DER"));
+            }
+            case 14 -> {
+                // RFC 5246 §7.4.5: ServerHelloDone has an empty body.
+            }
+            case 16 -> {
+                if (rsaKeyExchange) {
+                    c.vector16("EncryptedPreMasterSecret", b -> b.length + " bytes: RSAES-PKCS1-v1_5(server's RSA public key,"
+                            + " 48-byte premaster secret) (RFC 5246 §7.4.7.1)");
+                } else {
+                    c.vector8("ecdh_Yc", b -> b.length + "-byte ephemeral public key of the client (RFC 8422 §5.7)");
+                }
+            }
+            case 20 -> c.rest("verify_data", "PRF(master_secret, finished_label, Hash(handshake_messages))[0..11] (RFC 5246 §7.4.9)");
+            case 4 -> {
+                c.u32("ticket_lifetime_hint", v -> v + " seconds (RFC 5077 §3.3)");
+                c.vector16("ticket", b -> b.length + " bytes, opaque to the client");
+            }
+            default -> c.rest("body", "");
+        }
+    }
+
+    private static void tls12ServerHello(Cursor c) throws Truncated {
+        c.u16("server_version", v -> versionName(v) + ": the version chosen (RFC 5246 §7.4.1.3)");
+        c.bytes("random", 32, b -> "32 bytes from the server's random generator");
+        c.vector8("session_id", b -> b.length == 0 ? "empty: this session cannot be resumed by id"
+                : b.length + " bytes: the id under which the server caches this session (RFC 5246 §7.4.1.3)");
+        c.u16("cipher_suite", v -> suiteName(v) + ": the server's choice");
+        c.u8("compression_method", v -> v == 0 ? "null (0)" : "invalid (" + v + ")");
+        if (c.remaining() > 0) {
+            extensions(c, Where.SERVER_HELLO);
+        }
     }
 
     private static void clientHello(Cursor c) throws Truncated {
@@ -177,6 +242,11 @@ public final class MessageFields {
             case ExtensionType.PSK_KEY_EXCHANGE_MODES ->
                     c.vector8List("ke_modes", 1, (cc, i) ->
                             cc.u8("mode", v -> v == 1 ? "psk_dhe_ke (1): resume with a fresh ECDHE too" : v == 0 ? "psk_ke (0)" : String.valueOf(v)));
+            case ExtensionType.EC_POINT_FORMATS ->
+                    c.vector8List("ec_point_format_list", 1, (cc, i) ->
+                            cc.u8("format", v -> v == 0 ? "uncompressed (0)" : String.valueOf(v)));
+            case ExtensionType.RENEGOTIATION_INFO ->
+                    c.vector8("renegotiated_connection", b -> b.length == 0 ? "empty: a first handshake (RFC 5746 §3.2)" : hex(b));
             case ExtensionType.COOKIE -> c.vector16("cookie", b -> b.length + " bytes the client must echo");
             case ExtensionType.PRE_SHARED_KEY -> {
                 if (where == Where.SERVER_HELLO) {

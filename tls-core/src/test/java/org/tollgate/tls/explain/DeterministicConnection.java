@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import org.tollgate.tls.CipherSuite;
 import org.tollgate.tls.NamedGroup;
 import org.tollgate.tls.ProtocolVersion;
 import org.tollgate.tls.TlsConfig;
@@ -26,7 +27,7 @@ import org.tollgate.tls.cert.DemoCertificates;
 import org.tollgate.tls.cert.PemFiles;
 
 /**
- * A TLS 1.3 connection that is the same byte for byte on every run: randomness from a
+ * A TLS 1.3 (or TLS 1.2) connection that is the same byte for byte on every run: randomness from a
  * SHA-256 counter stream, a fixed clock, and a checked-in demo PKI
  * ({@code src/test/resources/explain}, made once by {@link #main}). X25519 and P-256 key
  * shares come from the random stream; ECDSA signatures are deterministic (RFC 6979).
@@ -116,6 +117,32 @@ final class DeterministicConnection {
         // The golden files explain a TLS 1.3 handshake: offer TLS 1.3 only, as when they were made.
         return TlsConfig.builder().versions(List.of(ProtocolVersion.TLS_1_3)).verifier(trust())
                 .random(new CounterRandom("client")).clock(CLOCK);
+    }
+
+    /** A TLS 1.2-only client offering ECDHE suites (the default TLS 1.2 suite list). */
+    static TlsConfig.Builder tls12ClientConfig() throws IOException {
+        return TlsConfig.builder().versions(List.of(ProtocolVersion.TLS_1_2)).verifier(trust())
+                .random(new CounterRandom("client")).clock(CLOCK);
+    }
+
+    /** A TLS 1.2-only server with the EC P-256 certificate: ECDHE_ECDSA. */
+    static TlsConfig.Builder tls12EcdheServerConfig() throws IOException {
+        return TlsConfig.builder().versions(List.of(ProtocolVersion.TLS_1_2)).certificate(serverKey())
+                .random(new CounterRandom("server")).clock(CLOCK);
+    }
+
+    /** A TLS 1.2-only client offering only RSA key exchange (TLS_RSA_WITH_AES_128_GCM_SHA256). */
+    static TlsConfig.Builder tls12RsaClientConfig() throws IOException {
+        return tls12ClientConfig().rsaKeyExchange(true).cipherSuites(List.of(CipherSuite.TLS_RSA_WITH_AES_128_GCM_SHA256));
+    }
+
+    /** A TLS 1.2-only server with the RSA certificate, accepting RSA key exchange. */
+    static TlsConfig.Builder tls12RsaServerConfig() throws IOException {
+        CertifiedKey rsa = new CertifiedKey(PemFiles.readCertificates(resource("localhost-rsa.pem")),
+                PemFiles.readPrivateKey(resource("localhost-rsa.key")));
+        return TlsConfig.builder().versions(List.of(ProtocolVersion.TLS_1_2)).certificate(rsa).rsaKeyExchange(true)
+                .cipherSuites(List.of(CipherSuite.TLS_RSA_WITH_AES_128_GCM_SHA256))
+                .random(new CounterRandom("server")).clock(CLOCK);
     }
 
     static TlsConfig.Builder serverConfig() throws IOException {
@@ -215,6 +242,11 @@ final class DeterministicConnection {
         PemFiles.writeCertificates(dir.resolve("ca.pem"), List.of(pki.ca()));
         PemFiles.writeCertificates(dir.resolve("localhost.pem"), server.chain());
         PemFiles.writePrivateKey(dir.resolve("localhost.key"), server.privateKey());
+        // For TLS 1.2 RSA key exchange: an RSA leaf for the same names, from the same CA.
+        CertifiedKey rsa = pki.issue("localhost", List.of("localhost", "127.0.0.1", "::1"), DemoCertificates.KeyType.RSA_2048,
+                NOW.minusSeconds(86400), NOW.plusSeconds(364L * 86400), true);
+        PemFiles.writeCertificates(dir.resolve("localhost-rsa.pem"), rsa.chain());
+        PemFiles.writePrivateKey(dir.resolve("localhost-rsa.key"), rsa.privateKey());
         System.out.println("wrote " + dir + " (server groups: " + NamedGroup.X25519 + ")");
     }
 }

@@ -1,6 +1,8 @@
 package org.tollgate.tls.explain;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -12,9 +14,12 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.tollgate.tls.NamedGroup;
 import org.tollgate.tls.TlsConfig;
+import org.tollgate.tls.TlsException;
+import org.tollgate.tls.cert.CertificateVerifier;
+import org.tollgate.tls.cert.DemoCertificates;
 
 /**
- * The explainer's text for fixed, deterministic TLS 1.3 connections, compared line by line
+ * The explainer's text for fixed, deterministic TLS 1.3 and TLS 1.2 connections, compared line by line
  * with golden files in {@code src/test/resources/explain}. After an intended change,
  * regenerate them from the tls-core directory with
  * {@code mvn test -Dtest=HandshakeExplainerGoldenTest -Dexplain.regenerate=true}
@@ -54,6 +59,76 @@ class HandshakeExplainerGoldenTest {
         });
         assertTrue(text.contains("HelloRetryRequest"), text);
         compare("hrr-client.txt", text);
+    }
+
+    @Test
+    void tls12EcdheClientSide() throws Exception {
+        String text = DeterministicConnection.capture(out -> {
+            HandshakeExplainer e = new HandshakeExplainer(out, DeterministicConnection.trust());
+            TlsConfig client = HandshakeExplainer.explain(DeterministicConnection.tls12ClientConfig(), e).build();
+            DeterministicConnection.run(client, DeterministicConnection.tls12EcdheServerConfig().build(), e, null);
+        });
+        assertTrue(text.contains("ServerKeyExchange"), text);
+        assertFullyDecoded(text);
+        compare("tls12-ecdhe-client.txt", text);
+    }
+
+    @Test
+    void tls12EcdheServerSide() throws Exception {
+        String text = DeterministicConnection.capture(out -> {
+            HandshakeExplainer e = new HandshakeExplainer(out);
+            TlsConfig server = HandshakeExplainer.explain(DeterministicConnection.tls12EcdheServerConfig(), e).build();
+            DeterministicConnection.run(DeterministicConnection.tls12ClientConfig().build(), server, null, e);
+        });
+        assertFullyDecoded(text);
+        compare("tls12-ecdhe-server.txt", text);
+    }
+
+    @Test
+    void tls12RsaKeyExchangeClientSide() throws Exception {
+        String text = DeterministicConnection.capture(out -> {
+            HandshakeExplainer e = new HandshakeExplainer(out, DeterministicConnection.trust());
+            TlsConfig client = HandshakeExplainer.explain(DeterministicConnection.tls12RsaClientConfig(), e).build();
+            DeterministicConnection.run(client, DeterministicConnection.tls12RsaServerConfig().build(), e, null);
+        });
+        assertTrue(text.contains("EncryptedPreMasterSecret"), text);
+        assertFullyDecoded(text);
+        compare("tls12-rsa-client.txt", text);
+    }
+
+    @Test
+    void tls12RsaKeyExchangeServerSide() throws Exception {
+        String text = DeterministicConnection.capture(out -> {
+            HandshakeExplainer e = new HandshakeExplainer(out);
+            TlsConfig server = HandshakeExplainer.explain(DeterministicConnection.tls12RsaServerConfig(), e).build();
+            DeterministicConnection.run(DeterministicConnection.tls12RsaClientConfig().build(), server, null, e);
+        });
+        assertFullyDecoded(text);
+        compare("tls12-rsa-server.txt", text);
+    }
+
+    @Test
+    void tls12UntrustedServerFailsInStep3() throws Exception {
+        // The client trusts only a CA that did not issue the server's certificate.
+        CertificateVerifier other = CertificateVerifier.trusting(List.of(
+                DemoCertificates.create(DeterministicConnection.CLOCK).ca())).withClock(DeterministicConnection.CLOCK);
+        String text = DeterministicConnection.capture(out -> {
+            HandshakeExplainer e = new HandshakeExplainer(out, other);
+            TlsConfig client = HandshakeExplainer.explain(DeterministicConnection.tls12ClientConfig().verifier(other), e).build();
+            assertThrows(TlsException.class, () ->
+                    DeterministicConnection.run(client, DeterministicConnection.tls12EcdheServerConfig().build(), e, null));
+        });
+        int step3 = text.indexOf("=== Step 3: Certificate check against the trusted CAs");
+        assertTrue(step3 > 0, text);
+        assertTrue(text.indexOf("FAILED: ", step3) > step3, text);
+        assertTrue(text.indexOf("unknown_ca", step3) > step3, text);
+        assertTrue(text.indexOf("  chain           : CN=localhost", step3) > step3, text);
+        assertFalse(text.contains("=== Step 4"), text);
+    }
+
+    /** Every byte of every TLS 1.2 message falls into a field of its structure. */
+    private static void assertFullyDecoded(String text) {
+        assertFalse(text.contains("undecodable"), text);
     }
 
     static void compare(String golden, String actual) throws IOException {
