@@ -10,15 +10,15 @@
 #   close        the same with `Connection: close`: one new connection per request
 #   bulk         1 MiB static file, keep-alive: MB/s (10^6 bytes of body per second)
 #   paced        small file, keep-alive, paced by a wrk Lua delay() (random, mean 10 ms
-#                between a connection's requests) to about half of the slower proxy's
-#                keep-alive rate of that round: p99 added over direct
+#                between a connection's requests) to about 1/2 and 1/10 of the slower
+#                proxy's keep-alive rate of that round: p99 added over direct
 # Proxy CPU: utime + stime of the whole proxy process (/proc/PID/stat; JIT and GC threads
 # included) during a run, divided by the requests wrk completed.
 #
 # Needs haproxy, wrk and nginx on PATH (Debian: apt-get install haproxy wrk nginx), java
 # (JAVA_HOME, else PATH) and mvn. Everything listens on 127.0.0.1, on free ports.
 #
-#   benchmarks/lb-l4-vs-haproxy.sh                      # 3 rounds of 6 s runs: about 5 minutes
+#   benchmarks/lb-l4-vs-haproxy.sh                      # 3 rounds of 6 s runs: about 5.5 minutes
 #   ROUNDS=5 SECONDS_PER_RUN=10 benchmarks/lb-l4-vs-haproxy.sh
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -201,17 +201,18 @@ for round in $(seq 1 "$rounds"); do
             echo "round $round $test $target: $rate req/s, p99 ${p99} µs, proxy CPU $cpu µs/req ${errors}"
         done
     done
-    # Half of the slower proxy's keep-alive rate in this round, paced with a mean 10 ms
-    # between a connection's requests: connections = rate x 0.010 s.
+    # 1/2 and 1/10 of the slower proxy's keep-alive rate in this round, paced with a mean
+    # 10 ms between a connection's requests: connections = rate x 0.010 s.
     read -r lb_last ha_last <<< "$(echo "${res[lb-l4 keep-alive rate]}" | awk '{ print $NF }') $(echo "${res[haproxy keep-alive rate]}" | awk '{ print $NF }')"
-    half="$(awk -v a="$lb_last" -v b="$ha_last" 'BEGIN { m = a < b ? a : b; printf "%d", m / 2 }')"
-    paced_conns="$(awk -v r="$half" 'BEGIN { c = int(r * 0.010 + 0.5); print c < 1 ? 1 : c }')"
-    for target in "${targets[@]}"; do
-        run_wrk "$target" paced "$seconds" "$paced_conns" 10
-        res["$target paced rate"]+="$rate "
-        res["$target paced p99"]+="$p99 "
-        res["$target paced cpu"]+="$cpu "
-        echo "round $round paced (aim $half req/s, $paced_conns connections) $target: $rate req/s, p99 ${p99} µs, proxy CPU $cpu µs/req ${errors}"
+    for frac in 2 10; do
+        aim="$(awk -v a="$lb_last" -v b="$ha_last" -v f="$frac" 'BEGIN { m = a < b ? a : b; printf "%d", m / f }')"
+        paced_conns="$(awk -v r="$aim" 'BEGIN { c = int(r * 0.010 + 0.5); print c < 1 ? 1 : c }')"
+        for target in "${targets[@]}"; do
+            run_wrk "$target" paced "$seconds" "$paced_conns" 10
+            res["$target paced$frac rate"]+="$rate "
+            res["$target paced$frac p99"]+="$p99 "
+            echo "round $round paced 1/$frac (aim $aim req/s, $paced_conns connections) $target: $rate req/s, p99 ${p99} µs, proxy CPU $cpu µs/req ${errors}"
+        done
     done
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -241,16 +242,19 @@ row "new connection per request: connections/s" "$(fmt "$(m 'direct close rate')
 row "new connection per request: proxy CPU µs per connection" - "$(m 'lb-l4 close cpu')" "$(m 'haproxy close cpu')"
 row "bulk 1 MiB responses: MB/s" "$(mb "$(m 'direct bulk rate')")" "$(mb "$(m 'lb-l4 bulk rate')")" "$(mb "$(m 'haproxy bulk rate')")"
 row "bulk 1 MiB responses: proxy CPU µs per MiB" - "$(m 'lb-l4 bulk cpu')" "$(m 'haproxy bulk cpu')"
-row "paced small, keep-alive: requests/s" "$(fmt "$(m 'direct paced rate')" %.0f)" \
-    "$(fmt "$(m 'lb-l4 paced rate')" %.0f)" "$(fmt "$(m 'haproxy paced rate')" %.0f)"
-row "paced: p99 µs" "$(fmt "$(m 'direct paced p99')" %.0f)" "$(fmt "$(m 'lb-l4 paced p99')" %.0f)" "$(fmt "$(m 'haproxy paced p99')" %.0f)"
 # Added p99 over direct, per round (same round's direct run), then the median.
-added() { # target
-    paste -d' ' <(echo "${res[$1 paced p99]}" | tr ' ' '\n' | grep .) <(echo "${res[direct paced p99]}" | tr ' ' '\n' | grep .) \
+added() { # target frac
+    paste -d' ' <(echo "${res[$1 paced$2 p99]}" | tr ' ' '\n' | grep .) <(echo "${res[direct paced$2 p99]}" | tr ' ' '\n' | grep .) \
         | awk '{ print $1 - $2 }' | tr '\n' ' ' | median
 }
-lb_added="$(added lb-l4)"; ha_added="$(added haproxy)"
-echo "| paced: p99 added over direct, µs (median of per-round differences) | - | $(fmt "$lb_added" %.0f) | $(fmt "$ha_added" %.0f) | - |"
+for frac in 2 10; do
+    row "paced at 1/$frac of saturation: requests/s" "$(fmt "$(m "direct paced$frac rate")" %.0f)" \
+        "$(fmt "$(m "lb-l4 paced$frac rate")" %.0f)" "$(fmt "$(m "haproxy paced$frac rate")" %.0f)"
+    row "paced at 1/$frac: p99 µs" "$(fmt "$(m "direct paced$frac p99")" %.0f)" \
+        "$(fmt "$(m "lb-l4 paced$frac p99")" %.0f)" "$(fmt "$(m "haproxy paced$frac p99")" %.0f)"
+    echo "| paced at 1/$frac: p99 added over direct, µs (median of per-round differences) | - | $(fmt "$(added lb-l4 $frac)" %.0f) | $(fmt "$(added haproxy $frac)" %.0f) | - |"
+done
+lb_added="$(added lb-l4 2)"
 echo
 awk -v bulk_lb="$(m 'lb-l4 bulk rate')" -v bulk_ha="$(m 'haproxy bulk rate')" \
     -v c_lb="$(m 'lb-l4 close rate')" -v c_ha="$(m 'haproxy close rate')" -v add="$lb_added" 'BEGIN {
