@@ -95,16 +95,14 @@ public final class Main implements Callable<Integer> {
             description = "Close a connection whose handshake is not done in this time: 10s, 500ms, 2m (default: 10s).")
     Duration handshakeTimeout = Duration.ofSeconds(10);
 
-<<<<<<< HEAD
     @Option(names = "--rsa-key-exchange", description = "Also accept TLS 1.2 RSA key exchange: the classic handshake where the"
             + " client encrypts the premaster secret with the server's RSA key (no forward secrecy, so off by default)."
             + " Without --cert, an RSA demo certificate is made beside the ECDSA one.")
     boolean rsaKeyExchange;
-=======
+
     @Option(names = "--session-cache", paramLabel = "N", description = "Cache up to N TLS 1.2 sessions for 2 hours so"
             + " clients can resume them by session id (RFC 5246 7.3); 0 turns resumption off (default: ${DEFAULT-VALUE}).")
     int sessionCache;
->>>>>>> resume
 
     @Option(names = "--demo-ca", paramLabel = "FILE", description = "Where to write the demo CA certificate without --cert (default: ${DEFAULT-VALUE}).")
     Path demoCa = Path.of("tollgate-demo-ca.pem");
@@ -186,16 +184,14 @@ public final class Main implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
         }
-<<<<<<< HEAD
         if (rsaKeyExchange) {
             config.rsaKeyExchange(true);
-=======
+
         if (sessionCache < 0) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--session-cache must be 0 (off) or more");
         }
         if (sessionCache > 0) {
             config.sessionCache(sessionCache, Duration.ofHours(2));
->>>>>>> resume
         }
         config.handshakeTimeout(handshakeTimeout);
         config.keyLog(keylog != null ? KeyLog.toFile(keylog) : KeyLog.fromEnvironment());
