@@ -186,7 +186,7 @@ public final class Main implements Callable<Integer> {
         }
         if (rsaKeyExchange) {
             config.rsaKeyExchange(true);
-
+        }
         if (sessionCache < 0) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--session-cache must be 0 (off) or more");
         }
