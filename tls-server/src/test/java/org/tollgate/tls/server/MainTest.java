@@ -136,7 +136,9 @@ class MainTest {
             main.stop();
             assertEquals(0, exit.get(10, TimeUnit.SECONDS));
         }
+    }
 
+    @Test
     void sessionCacheLetsOpensslResumeByTls12SessionId(@TempDir Path dir) throws Exception {
         Path ca = dir.resolve("demo-ca.pem");
         Main main = new Main();
