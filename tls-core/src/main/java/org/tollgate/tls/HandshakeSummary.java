@@ -15,7 +15,18 @@ public record HandshakeSummary(ProtocolVersion version, CipherSuite cipherSuite,
                                boolean resumed, boolean helloRetryRequest,
                                List<X509Certificate> peerCertificates, boolean extendedMasterSecret) {
 
-    /** The summary as it was before TLS 1.2 (extended master secret implied). */
+    /**
+     * The summary as it was before TLS 1.2 (extended master secret implied).
+     * @param version the negotiated protocol version
+     * @param cipherSuite the negotiated cipher suite
+     * @param group the key exchange group, or null (TLS 1.2 RSA key exchange)
+     * @param signatureScheme the scheme of the server's signature, or null
+     * @param alpn the negotiated application protocol, or null
+     * @param serverName the SNI name, or null
+     * @param resumed whether the session was resumed
+     * @param helloRetryRequest whether the server asked for another key share
+     * @param peerCertificates the peer's chain, leaf first (empty when none)
+     */
     public HandshakeSummary(ProtocolVersion version, CipherSuite cipherSuite, NamedGroup group,
                             SignatureScheme signatureScheme, String alpn, String serverName,
                             boolean resumed, boolean helloRetryRequest, List<X509Certificate> peerCertificates) {
@@ -23,7 +34,7 @@ public record HandshakeSummary(ProtocolVersion version, CipherSuite cipherSuite,
                 peerCertificates, true);
     }
 
-    /** One line for logs and the command lines: {@code TLSv1.3 TLS_AES_128_GCM_SHA256 x25519 ...}. */
+    /** {@return one line for logs and the command lines: {@code TLSv1.3 TLS_AES_128_GCM_SHA256 x25519 ...}} */
     public String oneLine() {
         StringBuilder b = new StringBuilder();
         b.append(version).append(' ').append(cipherSuite);

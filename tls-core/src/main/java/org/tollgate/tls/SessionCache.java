@@ -26,6 +26,18 @@ public final class SessionCache {
     public record Session(byte[] id, byte[] masterSecret, CipherSuite cipherSuite, ProtocolVersion version,
                           boolean extendedMasterSecret, String serverName, String alpn,
                           List<X509Certificate> peerCertificates, Instant created) {
+        /**
+         * Copies the secrets, so the caller's arrays can be wiped.
+         * @param id the session id
+         * @param masterSecret the 48-byte master secret
+         * @param cipherSuite the suite negotiated
+         * @param version the version negotiated
+         * @param serverName the SNI name, or null
+         * @param extendedMasterSecret whether the master secret was made with RFC 7627
+         * @param created when the session was made
+         * @param alpn the ALPN protocol agreed, or null
+         * @param peerCertificates the peer's chain, leaf first, as verified in the full handshake
+         */
         public Session {
             id = id.clone();
             masterSecret = masterSecret.clone();
@@ -35,11 +47,13 @@ public final class SessionCache {
             Objects.requireNonNull(created);
         }
 
+        /** {@return a copy of the session id} */
         @Override
         public byte[] id() {
             return id.clone();
         }
 
+        /** {@return a copy of the master secret} */
         @Override
         public byte[] masterSecret() {
             return masterSecret.clone();
@@ -74,29 +88,46 @@ public final class SessionCache {
         };
     }
 
-    /** A cache of at most {@code maxEntries} sessions, each usable for {@code lifetime}. */
+    /**
+     * A cache of at most {@code maxEntries} sessions, each usable for {@code lifetime}.
+     * @param maxEntries at most this many sessions; the least recently used goes first
+     * @param lifetime how long a session may be resumed, at most {@link #MAX_LIFETIME}
+     * @return the cache
+     */
     public static SessionCache create(int maxEntries, Duration lifetime) {
         return new SessionCache(maxEntries, lifetime);
     }
 
-    /** 1000 sessions for 2 hours. */
+    /** {@return a cache of 1000 sessions, each resumable for 2 hours} */
     public static SessionCache create() {
         return create(1000, Duration.ofHours(2));
     }
 
+    /** {@return the most sessions the cache holds} */
     public int maxEntries() {
         return maxEntries;
     }
 
+    /** {@return how long a session stays resumable} */
     public Duration lifetime() {
         return lifetime;
     }
 
+    /**
+     * Stores {@code session} under {@code key}, evicting the least recently used when full.
+     * @param key a server's session id in hex, or a client's "host:port"
+     * @param session the session
+     */
     public synchronized void put(String key, Session session) {
         entries.put(key, session);
     }
 
-    /** The live session under {@code key}, or null; an expired one is removed. */
+    /**
+     * The live session under {@code key}, or null; an expired one is removed.
+     * @param key the key it was stored under
+     * @param now the current time, to check the lifetime
+     * @return the session, or null
+     */
     public synchronized Session get(String key, Instant now) {
         Session s = entries.get(key);
         if (s != null && !now.isBefore(s.created().plus(lifetime))) {
@@ -106,10 +137,15 @@ public final class SessionCache {
         return s;
     }
 
+    /**
+     * Forgets the session under {@code key}, e.g. after a failed resumption.
+     * @param key the key it was stored under
+     */
     public synchronized void remove(String key) {
         entries.remove(key);
     }
 
+    /** {@return the number of sessions held now} */
     public synchronized int size() {
         return entries.size();
     }

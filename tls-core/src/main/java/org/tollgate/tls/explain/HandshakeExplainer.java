@@ -94,7 +94,10 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
     private List<X509Certificate> serverChain = List.of();
     private String certificateVerdict;
 
-    /** Explains to {@code out}, without knowing the trust anchors. */
+    /**
+     * Explains to {@code out}, without knowing the trust anchors.
+     * @param out where the text goes
+     */
     public HandshakeExplainer(PrintStream out) {
         this(out, null);
     }
@@ -102,18 +105,30 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
     /**
      * Explains to {@code out}; with {@code trust} (the client's verifier) step 3 names the
      * trusted CA that anchors the server's chain.
+     * @param out where the text goes
+     * @param trust the client's trust anchors, or null
      */
     public HandshakeExplainer(PrintStream out, CertificateVerifier trust) {
         this.out = out;
         this.trust = trust;
     }
 
-    /** Sets {@code explainer} as the builder's trace and key log (replacing what was there). */
+    /**
+     * Sets {@code explainer} as the builder's trace and key log (replacing what was there).
+     * @param builder the configuration being built
+     * @param explainer the explainer
+     * @return the builder
+     */
     public static TlsConfig.Builder explain(TlsConfig.Builder builder, HandshakeExplainer explainer) {
         return builder.trace(explainer).keyLog(explainer);
     }
 
-    /** {@code config} with {@code explainer} added beside its trace and key log (a --keylog file keeps working). */
+    /**
+     * {@code config} with {@code explainer} added beside its trace and key log (a --keylog file keeps working).
+     * @param config the configuration
+     * @param explainer the explainer
+     * @return the configuration with the explainer wired in
+     */
     public static TlsConfig wire(TlsConfig config, HandshakeExplainer explainer) {
         HandshakeTrace before = config.trace();
         KeyLog keyLog = config.keyLog();
@@ -137,7 +152,7 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
         return config.toBuilder().trace(trace).keyLog(log).build();
     }
 
-    /** What was explained so far, one entry per connection. */
+    /** {@return what was explained so far, one entry per connection} */
     public synchronized List<Explanation> explanations() {
         tellPendingPeerClose();
         return List.copyOf(explanations);
@@ -292,6 +307,8 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
     /**
      * The program sent ({@code outbound}) or received {@code plaintext} as application data:
      * step 6 shows what travels on the wire for it.
+     * @param outbound true when we sent it
+     * @param plaintext the application data
      */
     public synchronized void applicationData(boolean outbound, byte[] plaintext) {
         applicationData(outbound, plaintext, plaintext.length);
@@ -300,6 +317,9 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
     /**
      * As {@link #applicationData(boolean, byte[])} for a stream: {@code start} is its first
      * bytes (for the first line), {@code totalLength} how many there were in all.
+     * @param outbound true when we sent it
+     * @param start the first bytes of the stream
+     * @param totalLength the stream's length in bytes
      */
     public synchronized void applicationData(boolean outbound, byte[] start, long totalLength) {
         byte[] plaintext = start;
