@@ -59,6 +59,7 @@ public final class ClientHandshake {
             }
         }
         ClientHello hello = buildClientHello(ctx, random, sessionId, shares, null);
+        hello = PskResumption.offer(ctx, hello); // a TLS 1.3 ticket, if one is stored for this server
         ctx.records.setWriteVersion(0x0301); // RFC 8446 §5.1: initial ClientHello record version
         ctx.send(hello);
         ctx.records.setWriteVersion(0x0303);
@@ -261,6 +262,7 @@ public final class ClientHandshake {
                 ctx.sendChangeCipherSpecOnce();
             }
             ClientHello second = buildClientHello(ctx, sent.random(), sent.legacySessionId(), newShares, cookie);
+            second = PskResumption.reoffer(ctx, second, suite); // RFC 8446 §4.1.2: binders over the new transcript
             ctx.send(second);
             return new ExpectServerHello(second, newShares, hrr);
         }
@@ -273,6 +275,9 @@ public final class ClientHandshake {
                         break;
                     case ExtensionType.KEY_SHARE:
                         serverShare = Extensions.decodeKeyShareServer(e);
+                        break;
+                    case ExtensionType.PRE_SHARED_KEY:
+                        PskResumption.accepted(ctx, e, suite);
                         break;
                     default:
                         throw new TlsException(Alert.UNSUPPORTED_EXTENSION, "ServerHello carries "
@@ -359,7 +364,8 @@ public final class ClientHandshake {
                 }
             }
             ctx.transcript.add(message);
-            return new ExpectCertificateOrCertificateRequest();
+            // RFC 8446 §2.2: when resuming with a PSK the server sends no Certificate or CertificateVerify.
+            return ctx.psk != null ? new ExpectFinished(null) : new ExpectCertificateOrCertificateRequest();
         }
     }
 

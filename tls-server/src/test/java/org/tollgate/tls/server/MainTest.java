@@ -161,7 +161,7 @@ class MainTest {
         main.stop();
         assertEquals(0, exit.get(10, TimeUnit.SECONDS));
         String printed = out.toString(StandardCharsets.UTF_8);
-        assertEquals(5, java.util.regex.Pattern.compile(" TLSv1.2 .* resumed$", java.util.regex.Pattern.MULTILINE)
+        assertEquals(5, java.util.regex.Pattern.compile(" TLSv1.2 .* resumed=session-id$", java.util.regex.Pattern.MULTILINE)
                 .matcher(printed).results().count(), "the server's summary lines: " + printed);
         assertEquals(1, java.util.regex.Pattern.compile(" TLSv1.2 .* full-handshake$", java.util.regex.Pattern.MULTILINE)
                 .matcher(printed).results().count(), printed);
