@@ -168,4 +168,65 @@ class TicketResumptionInteropTest {
             assertEquals(Resumption.PSK, server.nextHandshake().resumption());
         }
     }
+    @Test
+    void opensslClientReconnectResumesTls12WithTicketsAndNoServerCache() throws Exception {
+        Processes.require("openssl");
+        Pki pki = Pki.create(dir);
+        try (OurServer server = OurServer.start(serverConfig(pki, TicketKeys.generate()), OurServer.Mode.HTTPS);
+             Processes.Running client = Processes.start(dir, "s_client", List.of("openssl", "s_client", "-connect",
+                     "127.0.0.1:" + server.port(), "-tls1_2", "-servername", "localhost", "-CAfile",
+                     pki.caFile().toString(), "-verify_return_error", "-reconnect"))) {
+            client.closeStdin();
+            client.awaitExit(TIMEOUT);
+            String out = client.output();
+            assertEquals(1, count(out, "^New, TLSv1.2, Cipher is "), out);
+            assertEquals(5, count(out, "^Reused, TLSv1.2, Cipher is "), out);
+            assertTrue(out.contains("TLS session ticket lifetime hint: 7200"), out);
+            assertEquals(Resumption.NONE, server.nextHandshake().resumption());
+            for (int i = 0; i < 5; i++) {
+                HandshakeSummary s = server.nextHandshake();
+                assertEquals(Resumption.TICKET, s.resumption(), s.oneLine());
+            }
+        }
+    }
+
+    @Test
+    void gnutlsResumesTls12WithATicket() throws Exception {
+        Processes.require("gnutls-cli");
+        Pki pki = Pki.create(dir);
+        try (OurServer server = OurServer.start(serverConfig(pki, TicketKeys.generate()), OurServer.Mode.HTTPS)) {
+            PeerResult r = GnutlsCli.to(server.port()).caFile(pki.caFile()).priority("NORMAL:-VERS-ALL:+VERS-TLS1.2")
+                    .args("--resume").run(dir, OpenSslClient.httpGet("localhost"), TIMEOUT);
+            assertTrue(r.output().contains("This is a resumed session"), r.output());
+            assertEquals(Resumption.NONE, server.nextHandshake().resumption());
+            HandshakeSummary s = server.nextHandshake();
+            assertEquals(Resumption.TICKET, s.resumption(), s.oneLine());
+        }
+    }
+
+    @Test
+    void ourClientResumesTls12WithOpensslServerTickets() throws Exception {
+        Processes.require("openssl");
+        Pki pki = Pki.create(dir);
+        Pki.Cert cert = pki.server(KeyType.EC_P256);
+        int port = Ports.free();
+        // -no_cache: OpenSSL keeps no session ids, so only its tickets can resume.
+        try (Processes.Running s = Processes.start(dir, "s_server", List.of("openssl", "s_server", "-4", "-accept",
+                String.valueOf(port), "-tls1_2", "-no_cache", "-cert", cert.certFile().toString(), "-key",
+                cert.keyFile().toString(), "-www"))) {
+            s.awaitLine(Pattern.compile("^ACCEPT"), TIMEOUT);
+            SessionCache cache = SessionCache.create(10, Duration.ofMinutes(5));
+            TlsConfig config = TlsConfig.builder().verifier(pki.verifier()).sessionCache(cache).build();
+            for (int i = 0; i < 3; i++) {
+                try (TlsConnection c = OurClient.connect(port, "localhost", config)) {
+                    HandshakeSummary summary = c.summary();
+                    c.outputStream().write(OpenSslClient.httpGet("localhost").getBytes(StandardCharsets.US_ASCII));
+                    c.outputStream().flush();
+                    String page = OurClient.readAll(c.inputStream());
+                    assertTrue(page.contains((i == 0 ? "New" : "Reused") + ", TLSv1.2, Cipher is"), page);
+                    assertEquals(i == 0 ? Resumption.NONE : Resumption.TICKET, summary.resumption(), summary.oneLine());
+                }
+            }
+        }
+    }
 }

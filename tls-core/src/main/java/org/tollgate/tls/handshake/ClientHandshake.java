@@ -49,7 +49,7 @@ public final class ClientHandshake {
         }
         SessionCache.Session cached = Tls12ClientHandshake.cachedSession(ctx);
         if (cached != null) {
-            sessionId = cached.id(); // RFC 5246 §7.4.1.2: the session to resume
+            sessionId = Tls12Tickets.sessionIdFor(ctx, cached, sessionId); // RFC 5246 §7.4.1.2, RFC 5077 §3.4
             ctx.offeredSession = cached;
         }
         Map<NamedGroup, KeyShare> shares = new LinkedHashMap<>();
@@ -124,6 +124,10 @@ public final class ClientHandshake {
                 ext.add(new Extension(ExtensionType.EXTENDED_MASTER_SECRET, new byte[0])); // RFC 7627 §5.1
             }
             ext.add(new Extension(ExtensionType.RENEGOTIATION_INFO, new byte[] {0}));  // RFC 5746 §3.4: empty
+            Extension ticket = Tls12Tickets.clientExtension(ctx); // RFC 5077 §3.2
+            if (ticket != null) {
+                ext.add(ticket);
+            }
         }
         if (tls13) {
             ext.add(Extensions.supportedVersionsClient(tls12
