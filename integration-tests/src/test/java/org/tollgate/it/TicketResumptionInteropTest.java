@@ -229,4 +229,18 @@ class TicketResumptionInteropTest {
             }
         }
     }
+    @Test
+    void jsseClientResumesTls13WithOurServer() throws Exception {
+        Pki pki = Pki.create(dir);
+        try (OurServer server = OurServer.start(serverConfig(pki, TicketKeys.generate()), OurServer.Mode.HTTPS)) {
+            javax.net.ssl.SSLContext context = Jsse.context(pki, null); // one context: one JSSE session cache
+            for (int i = 0; i < 3; i++) {
+                Jsse.Session session = Jsse.get(context, server.port(), "localhost", List.of(),
+                        OpenSslClient.httpGet("localhost"));
+                assertTrue(session.received().contains("200 OK"), session.received());
+                HandshakeSummary s = server.nextHandshake();
+                assertEquals(i == 0 ? Resumption.NONE : Resumption.PSK, s.resumption(), s.oneLine());
+            }
+        }
+    }
 }
