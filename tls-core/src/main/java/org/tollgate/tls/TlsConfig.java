@@ -40,6 +40,8 @@ public final class TlsConfig {
     private final TicketKeys ticketKeys;
     private final int ticketCount;
     private final Duration ticketLifetime;
+    private final ClientAuth clientAuth;
+    private final CertificateVerifier clientVerifier;
 
     private TlsConfig(Builder b) {
         this.versions = List.copyOf(b.versions);
@@ -63,6 +65,8 @@ public final class TlsConfig {
         this.ticketKeys = b.ticketKeys;
         this.ticketCount = b.ticketCount;
         this.ticketLifetime = b.ticketLifetime;
+        this.clientAuth = b.clientAuth;
+        this.clientVerifier = b.clientVerifier;
     }
 
     public static Builder builder() {
@@ -94,6 +98,8 @@ public final class TlsConfig {
         b.ticketKeys = ticketKeys;
         b.ticketCount = ticketCount;
         b.ticketLifetime = ticketLifetime;
+        b.clientAuth = clientAuth;
+        b.clientVerifier = clientVerifier;
         return b;
     }
 
@@ -204,9 +210,27 @@ public final class TlsConfig {
         return alpnProtocols;
     }
 
-    /** Server certificates; the first is the default when no server name matches. */
+    /**
+     * Server certificates; the first is the default when no server name matches. On a client,
+     * the certificates it may send when a server asks for one (mutual TLS): the first whose
+     * key can sign with a scheme the server accepts.
+     */
     public List<CertifiedKey> certificates() {
         return certificates;
+    }
+
+    /** Server: whether to request a client certificate; {@link ClientAuth#NONE} by default. */
+    public ClientAuth clientAuth() {
+        return clientAuth;
+    }
+
+    /**
+     * Server: how a client's certificate chain is checked (trust anchors, validity, the
+     * clientAuth extended key usage when present; no host name). Null when client
+     * authentication is off. Its trusted subjects are the CA names sent in the CertificateRequest.
+     */
+    public CertificateVerifier clientVerifier() {
+        return clientVerifier;
     }
 
     /** How a client checks the server's certificate chain and name. */
@@ -279,6 +303,8 @@ public final class TlsConfig {
         private TicketKeys ticketKeys;
         private int ticketCount = 2;
         private Duration ticketLifetime = Duration.ofHours(2);
+        private ClientAuth clientAuth = ClientAuth.NONE;
+        private CertificateVerifier clientVerifier;
 
         private Builder() {
         }
@@ -406,7 +432,22 @@ public final class TlsConfig {
             return this;
         }
 
-        /** Adds a server certificate; the first added is the default. */
+        /**
+         * Server: asks clients for a certificate (see {@link ClientAuth}); WANT and NEED need a
+         * {@link #clientVerifier}.
+         */
+        public Builder clientAuth(ClientAuth mode) {
+            this.clientAuth = Objects.requireNonNull(mode);
+            return this;
+        }
+
+        /** Server: the trust for client certificates, e.g. {@code CertificateVerifier.fromPemFile(clientCa)}. */
+        public Builder clientVerifier(CertificateVerifier v) {
+            this.clientVerifier = Objects.requireNonNull(v);
+            return this;
+        }
+
+        /** Adds a certificate: a server's (the first added is the default) or a client's (mutual TLS). */
         public Builder certificate(CertifiedKey key) {
             this.certificates.add(Objects.requireNonNull(key));
             return this;
@@ -467,8 +508,15 @@ public final class TlsConfig {
             if (verifier == null) {
                 verifier = CertificateVerifier.systemDefault();
             }
+            if (clientAuth != ClientAuth.NONE && clientVerifier == null) {
+                throw new IllegalArgumentException("clientAuth(" + clientAuth + ") needs a clientVerifier:"
+                        + " the CAs that issue the client certificates");
+            }
             if (clockSet) {
                 verifier = verifier.withClock(clock); // one injected time for the whole connection
+                if (clientVerifier != null) {
+                    clientVerifier = clientVerifier.withClock(clock);
+                }
             }
             return new TlsConfig(this);
         }

@@ -350,4 +350,32 @@ class MainTest {
             return s.getLocalPort();
         }
     }
+
+    @Test
+    void certAndKeyAnswerAServerThatRequiresAClientCertificate() throws Exception {
+        Path[] client = TestPki.write(dir, "client", TestPki.PKI.client());
+        for (String version : List.of("1.3", "1.2")) {
+            String url = opensslUrl("-www", "-Verify", "1", "-verify_return_error", "-CAfile", ca.toString(),
+                    version.equals("1.2") ? "-tls1_2" : "-www");
+            Result r = run("--cafile", ca.toString(), "--cert", client[0].toString(), "--key", client[1].toString(), url);
+            assertEquals(0, r.exitCode(), r.err());
+            // s_server -www prints the client certificate it verified.
+            assertTrue(r.out().contains("Client certificate") && r.out().contains("Subject: CN=Tollgate Demo Client")
+                    && r.out().contains("Verify return code: 0 (ok)"), r.out());
+            assertTrue(r.out().contains("Protocol  : TLSv" + version), r.out());
+            openssl.close();
+        }
+    }
+
+    @Test
+    void unreadableClientCertificateExits58() throws Exception {
+        Result r = run("--cert", dir.resolve("missing.pem").toString(), "--key", dir.resolve("missing.key").toString(),
+                "https://localhost:1/");
+        assertEquals(58, r.exitCode(), r.err());
+        assertTrue(r.err().contains("cannot use the client certificate"), r.err());
+        Result mismatch = run("--cert", cert.toString(), "--key", TestPki.write(dir, "client", TestPki.PKI.client())[1].toString(),
+                "https://localhost:1/");
+        assertEquals(58, mismatch.exitCode(), mismatch.err());
+        assertTrue(mismatch.err().contains("does not match"), mismatch.err());
+    }
 }
