@@ -56,6 +56,10 @@ public final class HealthChecker implements AutoCloseable {
     /**
      * Starts checking the backends {@code backends} gives (asked again on every round, so
      * a changing set is followed) on {@code loop}.
+     * @param config the health configuration
+     * @param backends gives the backends to check
+     * @param loop the event loop the checks run on
+     * @return the running checker
      */
     public static HealthChecker start(HealthConfig config, Supplier<List<Backend>> backends, EventLoop loop) {
         HealthChecker c = new HealthChecker(Objects.requireNonNull(config), Objects.requireNonNull(backends), Objects.requireNonNull(loop));
@@ -63,17 +67,25 @@ public final class HealthChecker implements AutoCloseable {
         return c;
     }
 
+    /** {@return the configuration it runs with} */
     public HealthConfig config() {
         return config;
     }
 
-    /** Active checks done on {@code b} so far (for tests and stats). */
+    /**
+     * Active checks done on {@code b} so far (for tests and stats).
+     * @param b a backend
+     * @return the number of checks
+     */
     public long checks(Backend b) {
         Health h = health.get(b);
         return h == null ? 0 : h.checks;
     }
 
-    /** Passive report, from any thread: a client connect to {@code b} failed. */
+    /**
+     * Passive report, from any thread: a client connect to {@code b} failed.
+     * @param b the backend that refused or timed out
+     */
     public void connectFailed(Backend b) {
         int n = health(b).connectFailures.incrementAndGet();
         if (config.ejectAfter() > 0 && n >= config.ejectAfter() && b.state() == Backend.State.UP && !closed) {
@@ -85,7 +97,10 @@ public final class HealthChecker implements AutoCloseable {
         }
     }
 
-    /** Passive report, from any thread: a client connect to {@code b} succeeded. */
+    /**
+     * Passive report, from any thread: a client connect to {@code b} succeeded.
+     * @param b the backend that accepted
+     */
     public void connectSucceeded(Backend b) {
         AtomicInteger failures = health(b).connectFailures;
         if (failures.get() != 0) { // read first: no write, no cache-line ping-pong on the hot path

@@ -156,6 +156,10 @@ public final class Main implements Callable<Integer> {
     volatile TlsServer server;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
+    /**
+     * Runs the command line and exits with its status.
+     * @param args the command-line arguments; {@code --help} lists them
+     */
     public static void main(String[] args) {
         // The program prints its own lines; the library's INFO logs would repeat them.
         java.util.logging.Logger.getLogger("org.tollgate").setLevel(java.util.logging.Level.WARNING);
