@@ -101,6 +101,7 @@ final class TestBackend implements AutoCloseable {
                         + " forwarded=" + ex.getRequestHeaders().getFirst("Forwarded")
                         + " connection=" + ex.getRequestHeaders().getFirst("Connection")
                         + " secret=" + ex.getRequestHeaders().getFirst("X-Secret")
+                        + " cookie=" + ex.getRequestHeaders().getFirst("Cookie")
                         + " body=" + new String(body, StandardCharsets.UTF_8);
             }
             byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
