@@ -986,7 +986,8 @@ final class ClientConnection {
             return;
         }
         logged = true;
-        headStart = 0;
+        long start = headStart;
+        headStart = 0; // the next request's line starts with its first byte
         if (log == null) {
             return;
         }
@@ -999,8 +1000,8 @@ final class ClientConnection {
         try {
             log.write(AccessLogLine.format(clientAddress, headStartMillis, line, status, bodyBytes,
                     r == null ? null : r.headers().get("referer"), r == null ? null : r.headers().get("user-agent"),
-                    poolBackend, upstreamAddress, millis(headStart, headDone), millis(connectStart, connectDone),
-                    millis(headDone, firstByte), millis(headStart, now), termination == null ? "--" : termination));
+                    poolBackend, upstreamAddress, millis(start, headDone), millis(connectStart, connectDone),
+                    millis(headDone, firstByte), millis(start, now), termination == null ? "--" : termination));
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "access log: " + e.getMessage());
         }
