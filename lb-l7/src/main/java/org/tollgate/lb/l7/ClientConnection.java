@@ -97,6 +97,7 @@ final class ClientConnection {
     private String stickyIn;         // the request's sticky cookie value, or null
     private String stickyNote;       // what the sticky cookie did, for --explain
     private boolean upgradeRequested;
+    private boolean connectFailed;   // the last attempt failed to connect (access log: SC rather than SH)
     private StringBuilder explain;
 
     // the upgraded connection (TUNNEL)
@@ -629,7 +630,7 @@ final class ClientConnection {
             if (tried.isEmpty()) {
                 sendError(503, "no backend of pool '" + pool.name() + "' is available", proxy.config().retryAfterSeconds(), null, "SC");
             } else {
-                sendError(502, "the backend failed before responding (" + tried.size() + " tried)", 0, null, "SH");
+                sendError(502, "the backend failed before responding (" + tried.size() + " tried)", 0, null, connectFailed ? "SC" : "SH");
             }
             return;
         }
@@ -717,6 +718,7 @@ final class ClientConnection {
         LOG.log(Level.INFO, "backend " + backend.name() + ": " + e.getMessage());
         Backend failed = backend;
         backend = null;
+        connectFailed = connecting;
         if (!u.reused) {
             backendFailed(failed, e.getMessage()); // a stale kept-alive connection is no sign of ill health
         }
