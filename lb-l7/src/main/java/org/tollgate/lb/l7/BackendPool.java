@@ -63,14 +63,17 @@ public final class BackendPool {
         return new Builder(name, balancer);
     }
 
+    /** The pool's name, as routes name it. */
     public String name() {
         return name;
     }
 
+    /** The balancing algorithm over the pool's backends. */
     public Balancer balancer() {
         return balancer;
     }
 
+    /** The backends, whatever their state, in configuration order. */
     public List<Backend> backends() {
         return balancer.backends();
     }

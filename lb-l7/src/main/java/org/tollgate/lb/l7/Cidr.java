@@ -18,6 +18,7 @@ import java.util.Objects;
  */
 public record Cidr(InetAddress network, int prefix) {
 
+    /** Checks the prefix length and that no host bit is set. */
     public Cidr {
         Objects.requireNonNull(network, "network");
         int bits = network.getAddress().length * 8;

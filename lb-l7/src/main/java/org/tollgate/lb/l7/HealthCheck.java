@@ -26,6 +26,7 @@ import org.tollgate.lb.l4.HealthConfig;
  */
 public record HealthCheck(String path, int expectedStatus, HealthConfig timing) {
 
+    /** Checks the path (origin-form, no spaces or controls) and the status range. */
     public HealthCheck {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(timing, "timing");

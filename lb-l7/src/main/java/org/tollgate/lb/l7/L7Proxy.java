@@ -194,6 +194,7 @@ public final class L7Proxy implements AutoCloseable {
         return new L7Proxy(Objects.requireNonNull(config));
     }
 
+    /** The address the proxy listens on (with the port chosen when the configuration asked for port 0). */
     public InetSocketAddress localAddress() {
         try {
             return (InetSocketAddress) server.getLocalAddress();
@@ -202,6 +203,7 @@ public final class L7Proxy implements AutoCloseable {
         }
     }
 
+    /** The configuration it was started with. */
     public ProxyConfig config() {
         return config;
     }

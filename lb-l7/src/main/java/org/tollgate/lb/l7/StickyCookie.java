@@ -32,6 +32,7 @@ public record StickyCookie(String name, byte[] key) {
     /** One random key per process: the default keeps cookies valid across config reloads. */
     private static final byte[] PROCESS_KEY = new SecureRandom().generateSeed(32);
 
+    /** Checks the name and the key length, and keeps a copy of the key. */
     public StickyCookie {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(key, "key");

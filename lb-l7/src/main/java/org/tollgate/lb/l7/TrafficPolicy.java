@@ -56,6 +56,7 @@ public final class TrafficPolicy {
      * @param burst     requests a client may send at once after being quiet (at least 1)
      */
     public record RateLimit(double perSecond, int burst) {
+        /** Checks that the rate is positive and finite and the burst at least 1. */
         public RateLimit {
             if (!(perSecond > 0) || Double.isInfinite(perSecond)) {
                 throw new IllegalArgumentException("rate must be above 0 requests per second, not " + perSecond);
