@@ -292,11 +292,23 @@ public final class L7Proxy implements AutoCloseable {
         SocketChannel client;
         while ((client = server.accept()) != null) {
             stats.accepted.incrementAndGet();
-            client.configureBlocking(false);
-            client.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            Transport t = config.tls() == null ? Transport.plain(client) : Transport.tls(TlsChannel.server(client, config.tls()));
+            InetAddress address;
+            Transport t;
+            try {
+                InetSocketAddress remote = (InetSocketAddress) client.getRemoteAddress();
+                if (remote == null) {
+                    throw new IOException("the client is already gone");
+                }
+                address = Cidr.canonical(remote.getAddress());
+                client.configureBlocking(false);
+                client.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                t = config.tls() == null ? Transport.plain(client) : Transport.tls(TlsChannel.server(client, config.tls()));
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, "accepted connection failed at once: " + e.getMessage());
+                BackendConnection.closeQuietly(client);
+                continue;
+            }
             EventLoop loop = loops.next();
-            InetAddress address = Cidr.canonical(((InetSocketAddress) client.getRemoteAddress()).getAddress());
             Refusal refusal = admit(address);
             ClientConnection c = new ClientConnection(this, upstreams.get(loop), t, address, refusal);
             connections.add(c);
