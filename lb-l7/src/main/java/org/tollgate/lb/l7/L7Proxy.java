@@ -72,7 +72,7 @@ public final class L7Proxy implements AutoCloseable {
         private final Map<Integer, AtomicLong> refusals = new ConcurrentHashMap<>();
         private final Map<Refusal, AtomicLong> reasons = new EnumMap<>(Refusal.class);
         /** Keyed by identity (Backend does not override equals): two pools may have backends of one name. */
-        private final Map<Backend, BackendCounters> perBackend = Collections.synchronizedMap(new IdentityHashMap<>());
+        private final Map<Backend, BackendCounters> perBackend = new ConcurrentHashMap<>();
 
         static final class BackendCounters {
             final LongAdder requests = new LongAdder();
@@ -103,13 +103,8 @@ public final class L7Proxy implements AutoCloseable {
         }
 
         BackendCounters counters(Backend b) {
-            BackendCounters c = perBackend.get(b);
-            if (c == null) {
-                synchronized (perBackend) {
-                    c = perBackend.computeIfAbsent(b, k -> new BackendCounters());
-                }
-            }
-            return c;
+            BackendCounters c = perBackend.get(b); // no lock on the hot path once the entry exists
+            return c != null ? c : perBackend.computeIfAbsent(b, k -> new BackendCounters());
         }
 
         /** Client connections accepted. */
@@ -147,11 +142,9 @@ public final class L7Proxy implements AutoCloseable {
         /** Attempts sent to backends named {@code name} (retries included), over all pools. */
         public long forwardedTo(String name) {
             long n = 0;
-            synchronized (perBackend) {
-                for (Map.Entry<Backend, BackendCounters> e : perBackend.entrySet()) {
-                    if (e.getKey().name().equals(name)) {
-                        n += e.getValue().requests.sum();
-                    }
+            for (Map.Entry<Backend, BackendCounters> e : perBackend.entrySet()) {
+                if (e.getKey().name().equals(name)) {
+                    n += e.getValue().requests.sum();
                 }
             }
             return n;
@@ -167,16 +160,17 @@ public final class L7Proxy implements AutoCloseable {
         TrafficPolicy.RateLimit limit = config.traffic().rateLimit();
         this.rateLimiter = limit == null ? null : new RateLimiter(limit, System::nanoTime);
         try {
-            server = ServerSocketChannel.open();
-            server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            server.bind(config.listen(), 1024);
-            loops.loops().get(0).register(server, SelectionKey.OP_ACCEPT, key -> acceptReady()).get(5, TimeUnit.SECONDS);
+            // health checkers first: the map is complete before any connection can read it
             for (BackendPool pool : config.pools().values()) {
                 HealthCheck h = pool.healthCheck();
                 if (h != null) {
                     health.put(pool, HealthChecker.start(h.timing(), pool::backends, loops.loops().get(0), new HttpHealthProbe(h)));
                 }
             }
+            server = ServerSocketChannel.open();
+            server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            server.bind(config.listen(), 1024);
+            loops.loops().get(0).register(server, SelectionKey.OP_ACCEPT, key -> acceptReady()).get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             health.values().forEach(HealthChecker::close);
             loops.close();

@@ -69,7 +69,8 @@ class StickyCookieTest {
         String cookie = m.group(1);
         String home = first.out().substring(8, 9);
         for (Backend b : backends) {
-            assertFalse(cookie.contains(b.name()) || cookie.contains(Integer.toString(b.address().getPort())), "the cookie hides the backend");
+            // (names of one letter are too short to look for in a random string; the port is not)
+            assertFalse(cookie.contains(Integer.toString(b.address().getPort())), "the cookie hides the backend's address");
         }
         assertEquals(pool.stickyValue(backends.get("abc".indexOf(home))), cookie);
 

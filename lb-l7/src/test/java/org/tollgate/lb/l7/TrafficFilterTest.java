@@ -142,6 +142,21 @@ class TrafficFilterTest {
     }
 
     @Test
+    void ipv6ClientsMeetIpv6Blocks() throws Exception {
+        TestBackend a = track(new TestBackend("a"));
+        BackendPool pool = BackendPool.of("web", Algorithm.ROUND_ROBIN, List.of(a.backend()));
+        L7Proxy denied = track(L7Proxy.start(ProxyConfig.builder(new InetSocketAddress("::1", 0)).eventLoops(1).pool(pool)
+                .route(Route.all("web")).traffic(TrafficPolicy.builder().deny(Cidr.parse("::1/128")).build()).build()));
+        Curl.Result r = Curl.run(dir, "-g", "http://[::1]:" + denied.localAddress().getPort() + "/v6");
+        assertTrue(r.err().contains("< HTTP/1.1 403 Forbidden"), r.err());
+        assertTrue(r.out().contains("requests from 0:0:0:0:0:0:0:1 are not accepted"), r.out());
+        L7Proxy allowed = track(L7Proxy.start(ProxyConfig.builder(new InetSocketAddress("::1", 0)).eventLoops(1).pool(pool)
+                .route(Route.all("web")).traffic(TrafficPolicy.builder().allow(Cidr.parse("::/64")).deny(Cidr.parse("127.0.0.0/8")).build()).build()));
+        Curl.Result ok = Curl.run(dir, "-g", "http://[::1]:" + allowed.localAddress().getPort() + "/v6");
+        assertTrue(ok.out().startsWith("backend=a ") && ok.out().contains(" xff=0:0:0:0:0:0:0:1 "), ok.out());
+    }
+
+    @Test
     void rateLimitGives429WithRetryAfterAfterTheBurst() throws Exception {
         TestBackend a = track(new TestBackend("a"));
         L7Proxy p = proxy(a, TrafficPolicy.builder().rateLimit(new TrafficPolicy.RateLimit(0.05, 3)).build());

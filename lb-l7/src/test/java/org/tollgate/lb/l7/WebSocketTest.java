@@ -8,6 +8,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Clock;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -19,6 +24,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.tollgate.tls.TlsConfig;
+import org.tollgate.tls.cert.DemoCertificates;
+import org.tollgate.tls.cert.PemFiles;
 import org.tollgate.lb.balance.Algorithm;
 import org.tollgate.lb.balance.Backend;
 
@@ -114,6 +123,36 @@ class WebSocketTest {
         HealthCheckTest.waitFor(() -> !log.isEmpty(), "the tunnel's access log line");
         assertTrue(log.get(0).matches(".*\"GET /chat HTTP/1\\.1\" 101 \\d+ .* ws/echo 127\\.0\\.0\\.1:\\d+ \\d+/\\d+/\\d+/\\d+ --"), log.get(0));
         assertEquals(0, p.snapshot().pools().get(0).backends().get(0).active(), "the backend's count is released");
+    }
+
+    @Test
+    void secureWebSocketThroughTlsTermination(@TempDir Path dir) throws Exception {
+        DemoCertificates.Pki pki = DemoCertificates.create(Clock.systemUTC());
+        WebSocketEchoBackend echo = track(new WebSocketEchoBackend());
+        L7Proxy p = track(L7Proxy.start(L7ProxyTest.config(BackendPool.of("ws", Algorithm.ROUND_ROBIN,
+                List.of(new Backend("echo", echo.address()))))
+                .tls(TlsConfig.builder().certificate(pki.localhostServer()).alpnProtocols(List.of("http/1.1")).build()).build()));
+        Path ca = dir.resolve("ca.pem");
+        pki.writeCa(ca);
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("demo-ca", PemFiles.readCertificates(ca).get(0));
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext ssl = SSLContext.getInstance("TLS");
+        ssl.init(null, tmf.getTrustManagers(), null);
+        Collector c = new Collector();
+        WebSocket ws = HttpClient.newBuilder().sslContext(ssl).build().newWebSocketBuilder()
+                .buildAsync(URI.create("wss://127.0.0.1:" + p.localAddress().getPort() + "/secure"), c).get(10, TimeUnit.SECONDS);
+        byte[] big = new byte[200_000];
+        new Random(9).nextBytes(big);
+        ws.sendBinary(ByteBuffer.wrap(big), true).get(10, TimeUnit.SECONDS);
+        assertArrayEquals(big, (byte[]) c.messages.poll(10, TimeUnit.SECONDS));
+        ws.sendText("over TLS", true).get(10, TimeUnit.SECONDS);
+        assertEquals("over TLS", c.messages.poll(10, TimeUnit.SECONDS));
+        ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(10, TimeUnit.SECONDS);
+        assertEquals(WebSocket.NORMAL_CLOSURE, c.closed.get(10, TimeUnit.SECONDS));
+        HealthCheckTest.waitFor(() -> p.openConnections() == 0, "the tunnel closes");
     }
 
     @Test
