@@ -356,7 +356,11 @@ final class ClientConnection {
         }
         if (clientEof && !in.hasRemaining() && u.out.isEmpty() && !upstreamShut) {
             upstreamShut = true;
-            u.socket.shutdownOutput();
+            try {
+                u.socket.shutdownOutput();
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, "tunnel: the backend is already gone: " + e.getMessage());
+            }
             progress = true;
         }
         if (upstreamEof && !u.in.hasRemaining() && out.isEmpty() && !transport.wantsWrite() && !clientEof) {
