@@ -243,4 +243,26 @@ class TicketResumptionInteropTest {
             }
         }
     }
+    @Test
+    void opensslClientResumesAfterAHelloRetryRequest() throws Exception {
+        Processes.require("openssl");
+        Pki pki = Pki.create(dir);
+        Path session = dir.resolve("session.pem");
+        // The server wants P-256 first; s_client sends only an X25519 share: HelloRetryRequest, then the PSK again.
+        TlsConfig config = TlsConfig.builder().certificate(pki.server(KeyType.EC_P256).key()).ticketKeys(TicketKeys.generate())
+                .groups(List.of(org.tollgate.tls.NamedGroup.SECP256R1, org.tollgate.tls.NamedGroup.X25519)).build();
+        try (OurServer server = OurServer.start(config, OurServer.Mode.HTTPS)) {
+            OpenSslClient.to(server.port()).caFile(pki.caFile()).servername("localhost").groups("X25519:P-256")
+                    .args("-sess_out", session.toString()).run(dir, OpenSslClient.httpGet("localhost"), TIMEOUT);
+            PeerResult again = OpenSslClient.to(server.port()).caFile(pki.caFile()).servername("localhost")
+                    .groups("X25519:P-256").args("-sess_in", session.toString())
+                    .run(dir, OpenSslClient.httpGet("localhost"), TIMEOUT);
+            assertTrue(again.output().contains("Reused, TLSv1.3, Cipher is"), again.output());
+            HandshakeSummary first = server.nextHandshake();
+            assertTrue(first.helloRetryRequest() && first.resumption() == Resumption.NONE, first.oneLine());
+            HandshakeSummary resumed = server.nextHandshake();
+            assertTrue(resumed.helloRetryRequest(), resumed.oneLine());
+            assertEquals(Resumption.PSK, resumed.resumption(), resumed.oneLine());
+        }
+    }
 }
