@@ -265,4 +265,28 @@ class TicketResumptionInteropTest {
             assertEquals(Resumption.PSK, resumed.resumption(), resumed.oneLine());
         }
     }
+    @Test
+    void jsseClientResumesTls12WithOurServersTicket() throws Exception {
+        Pki pki = Pki.create(dir);
+        try (OurServer server = OurServer.start(serverConfig(pki, TicketKeys.generate()), OurServer.Mode.HTTPS)) {
+            javax.net.ssl.SSLContext context = Jsse.context(pki, null);
+            for (int i = 0; i < 2; i++) {
+                try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) context.getSocketFactory()
+                        .createSocket("localhost", server.port())) {
+                    socket.setSoTimeout(10_000);
+                    javax.net.ssl.SSLParameters p = socket.getSSLParameters();
+                    p.setProtocols(new String[] {"TLSv1.2"});
+                    p.setEndpointIdentificationAlgorithm("HTTPS");
+                    socket.setSSLParameters(p);
+                    socket.getOutputStream().write(OpenSslClient.httpGet("localhost").getBytes(StandardCharsets.US_ASCII));
+                    socket.getOutputStream().flush();
+                    assertTrue(Jsse.readAll(socket.getInputStream()).contains("200 OK"));
+                }
+                HandshakeSummary s = server.nextHandshake();
+                assertEquals(ProtocolVersion.TLS_1_2, s.version());
+                // JSSE (JDK 13+) asks for RFC 5077 tickets in TLS 1.2 and presents them again.
+                assertEquals(i == 0 ? Resumption.NONE : Resumption.TICKET, s.resumption(), s.oneLine());
+            }
+        }
+    }
 }
