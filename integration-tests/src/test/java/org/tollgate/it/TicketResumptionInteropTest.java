@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -35,15 +34,6 @@ class TicketResumptionInteropTest {
 
     @TempDir
     Path dir;
-
-    private static int count(String text, String regex) {
-        Matcher m = Pattern.compile(regex, Pattern.MULTILINE).matcher(text);
-        int n = 0;
-        while (m.find()) {
-            n++;
-        }
-        return n;
-    }
 
     private static TlsConfig serverConfig(Pki pki, TicketKeys keys) {
         return TlsConfig.builder().certificate(pki.server(KeyType.EC_P256).key()).ticketKeys(keys).build();
@@ -158,14 +148,25 @@ class TicketResumptionInteropTest {
 
     @Test
     void gnutlsResumesTls13WithOurServer() throws Exception {
+        gnutlsResumes(GnutlsCli.TLS13_ONLY, Resumption.PSK);
+    }
+
+    @Test
+    void gnutlsResumesTls12WithATicket() throws Exception {
+        gnutlsResumes("NORMAL:-VERS-ALL:+VERS-TLS1.2", Resumption.TICKET);
+    }
+
+    /** gnutls-cli --resume: a full handshake, then one resumed as {@code expected}. */
+    private void gnutlsResumes(String priority, Resumption expected) throws Exception {
         Processes.require("gnutls-cli");
         Pki pki = Pki.create(dir);
         try (OurServer server = OurServer.start(serverConfig(pki, TicketKeys.generate()), OurServer.Mode.HTTPS)) {
-            PeerResult r = GnutlsCli.to(server.port()).caFile(pki.caFile()).priority(GnutlsCli.TLS13_ONLY)
+            PeerResult r = GnutlsCli.to(server.port()).caFile(pki.caFile()).priority(priority)
                     .args("--resume").run(dir, OpenSslClient.httpGet("localhost"), TIMEOUT);
             assertTrue(r.output().contains("This is a resumed session"), r.output());
             assertEquals(Resumption.NONE, server.nextHandshake().resumption());
-            assertEquals(Resumption.PSK, server.nextHandshake().resumption());
+            HandshakeSummary s = server.nextHandshake();
+            assertEquals(expected, s.resumption(), s.oneLine());
         }
     }
     @Test
@@ -179,28 +180,14 @@ class TicketResumptionInteropTest {
             client.closeStdin();
             client.awaitExit(TIMEOUT);
             String out = client.output();
-            assertEquals(1, count(out, "^New, TLSv1.2, Cipher is "), out);
-            assertEquals(5, count(out, "^Reused, TLSv1.2, Cipher is "), out);
+            assertEquals(1, Tls12ResumptionInteropTest.count(out, "^New, TLSv1.2, Cipher is "), out);
+            assertEquals(5, Tls12ResumptionInteropTest.count(out, "^Reused, TLSv1.2, Cipher is "), out);
             assertTrue(out.contains("TLS session ticket lifetime hint: 7200"), out);
             assertEquals(Resumption.NONE, server.nextHandshake().resumption());
             for (int i = 0; i < 5; i++) {
                 HandshakeSummary s = server.nextHandshake();
                 assertEquals(Resumption.TICKET, s.resumption(), s.oneLine());
             }
-        }
-    }
-
-    @Test
-    void gnutlsResumesTls12WithATicket() throws Exception {
-        Processes.require("gnutls-cli");
-        Pki pki = Pki.create(dir);
-        try (OurServer server = OurServer.start(serverConfig(pki, TicketKeys.generate()), OurServer.Mode.HTTPS)) {
-            PeerResult r = GnutlsCli.to(server.port()).caFile(pki.caFile()).priority("NORMAL:-VERS-ALL:+VERS-TLS1.2")
-                    .args("--resume").run(dir, OpenSslClient.httpGet("localhost"), TIMEOUT);
-            assertTrue(r.output().contains("This is a resumed session"), r.output());
-            assertEquals(Resumption.NONE, server.nextHandshake().resumption());
-            HandshakeSummary s = server.nextHandshake();
-            assertEquals(Resumption.TICKET, s.resumption(), s.oneLine());
         }
     }
 
