@@ -114,39 +114,6 @@ class TicketResumptionInteropTest {
     }
 
     @Test
-    void ourClientResumesTls13WithOpensslServer() throws Exception {
-        Processes.require("openssl");
-        Pki pki = Pki.create(dir);
-        Pki.Cert cert = pki.server(KeyType.EC_P256);
-        int port = Ports.free();
-        try (Processes.Running s = Processes.start(dir, "s_server", List.of("openssl", "s_server", "-4", "-accept",
-                String.valueOf(port), "-tls1_3", "-cert", cert.certFile().toString(), "-key", cert.keyFile().toString(),
-                "-www"))) {
-            s.awaitLine(Pattern.compile("^ACCEPT"), TIMEOUT);
-            SessionCache cache = SessionCache.create(10, Duration.ofMinutes(5));
-            TlsConfig config = TlsConfig.builder().versions(List.of(ProtocolVersion.TLS_1_3)).verifier(pki.verifier())
-                    .sessionCache(cache).build();
-            String[] pages = new String[3];
-            HandshakeSummary[] summaries = new HandshakeSummary[3];
-            for (int i = 0; i < 3; i++) {
-                try (TlsConnection c = OurClient.connect(port, "localhost", config)) {
-                    summaries[i] = c.summary();
-                    c.outputStream().write(OpenSslClient.httpGet("localhost").getBytes(StandardCharsets.US_ASCII));
-                    c.outputStream().flush();
-                    pages[i] = OurClient.readAll(c.inputStream());
-                }
-            }
-            assertTrue(pages[0].contains("New, TLSv1.3, Cipher is"), pages[0]);
-            assertEquals(Resumption.NONE, summaries[0].resumption());
-            for (int i = 1; i < 3; i++) {
-                assertTrue(pages[i].contains("Reused, TLSv1.3, Cipher is"), pages[i]);
-                assertEquals(Resumption.PSK, summaries[i].resumption(), summaries[i].oneLine());
-                assertEquals(summaries[0].peerCertificates(), summaries[i].peerCertificates());
-            }
-        }
-    }
-
-    @Test
     void gnutlsResumesTls13WithOurServer() throws Exception {
         gnutlsResumes(GnutlsCli.TLS13_ONLY, Resumption.PSK);
     }
@@ -192,30 +159,45 @@ class TicketResumptionInteropTest {
     }
 
     @Test
+    void ourClientResumesTls13WithOpensslServer() throws Exception {
+        ourClientResumesWithOpensslServer(List.of("-tls1_3"), "TLSv1.3", Resumption.PSK);
+    }
+
+    @Test
     void ourClientResumesTls12WithOpensslServerTickets() throws Exception {
+        // -no_cache: OpenSSL keeps no session ids, so only its RFC 5077 tickets can resume.
+        ourClientResumesWithOpensslServer(List.of("-tls1_2", "-no_cache"), "TLSv1.2", Resumption.TICKET);
+    }
+
+    /** Three connections of our client to {@code openssl s_server -www}: a full handshake, then two resumed as {@code expected}. */
+    private void ourClientResumesWithOpensslServer(List<String> serverArgs, String version, Resumption expected) throws Exception {
         Processes.require("openssl");
         Pki pki = Pki.create(dir);
         Pki.Cert cert = pki.server(KeyType.EC_P256);
         int port = Ports.free();
-        // -no_cache: OpenSSL keeps no session ids, so only its tickets can resume.
-        try (Processes.Running s = Processes.start(dir, "s_server", List.of("openssl", "s_server", "-4", "-accept",
-                String.valueOf(port), "-tls1_2", "-no_cache", "-cert", cert.certFile().toString(), "-key",
-                cert.keyFile().toString(), "-www"))) {
+        List<String> command = new java.util.ArrayList<>(List.of("openssl", "s_server", "-4", "-accept", String.valueOf(port),
+                "-cert", cert.certFile().toString(), "-key", cert.keyFile().toString(), "-www"));
+        command.addAll(serverArgs);
+        try (Processes.Running s = Processes.start(dir, "s_server", command)) {
             s.awaitLine(Pattern.compile("^ACCEPT"), TIMEOUT);
             SessionCache cache = SessionCache.create(10, Duration.ofMinutes(5));
             TlsConfig config = TlsConfig.builder().verifier(pki.verifier()).sessionCache(cache).build();
+            List<java.security.cert.X509Certificate> firstChain = null;
             for (int i = 0; i < 3; i++) {
                 try (TlsConnection c = OurClient.connect(port, "localhost", config)) {
                     HandshakeSummary summary = c.summary();
                     c.outputStream().write(OpenSslClient.httpGet("localhost").getBytes(StandardCharsets.US_ASCII));
                     c.outputStream().flush();
                     String page = OurClient.readAll(c.inputStream());
-                    assertTrue(page.contains((i == 0 ? "New" : "Reused") + ", TLSv1.2, Cipher is"), page);
-                    assertEquals(i == 0 ? Resumption.NONE : Resumption.TICKET, summary.resumption(), summary.oneLine());
+                    assertTrue(page.contains((i == 0 ? "New" : "Reused") + ", " + version + ", Cipher is"), page);
+                    assertEquals(i == 0 ? Resumption.NONE : expected, summary.resumption(), summary.oneLine());
+                    firstChain = i == 0 ? summary.peerCertificates() : firstChain;
+                    assertEquals(firstChain, summary.peerCertificates(), "a resumed session keeps the server's chain");
                 }
             }
         }
     }
+
     @Test
     void jsseClientResumesTls13WithOurServer() throws Exception {
         Pki pki = Pki.create(dir);
