@@ -1,7 +1,6 @@
 package org.tollgate.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -322,15 +321,13 @@ class ClientAuthInteropTest {
             Exception e = assertThrows(Exception.class, () -> {
                 try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", server.port())) {
                     socket.setSoTimeout(10_000);
-                    socket.startHandshake();
-                    socket.getOutputStream().write(OpenSslClient.httpGet("localhost").getBytes(StandardCharsets.US_ASCII));
-                    socket.getOutputStream().flush();
-                    OurClient.readAll(socket.getInputStream());
+                    socket.startHandshake(); // TLS 1.3: done for the client before the server has seen its Certificate
+                    // Read, not write: writing could meet the server's closed socket (broken pipe) before the alert is read.
+                    socket.getInputStream().read();
                 }
             });
             assertTrue(String.valueOf(e.getMessage()).contains("certificate_required"), e.toString());
             assertEquals(Alert.CERTIFICATE_REQUIRED, server.nextFailure(TIMEOUT).alert());
-            assertNotEquals(null, e);
         }
     }
 }
