@@ -195,16 +195,25 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
             case 13 -> {
                 if (tls12) {
                     enter(2, "Optional: CertificateRequest", "RFC 5246 §7.4.4");
-                    say(them(outbound) + " asks for a client certificate (mutual TLS), in the clear.");
+                    say(them(outbound) + " asks for a client certificate (mutual TLS), in the clear: the certificate"
+                            + " types and signature algorithms it accepts, and the names of the CAs it trusts for clients."
+                            + " The client answers after ServerHelloDone with its Certificate (maybe empty), and after its"
+                            + " ClientKeyExchange with a CertificateVerify.");
                     show(outbound, encoded, "RFC 5246 §7.4.4");
                     return;
                 }
                 enter(2, "Optional: CertificateRequest", "RFC 8446 §4.3.2");
-                say(them(outbound) + " asks for a client certificate (mutual TLS).");
+                say(them(outbound) + " asks for a client certificate (mutual TLS): signature_algorithms it accepts"
+                        + " and certificate_authorities, the names of the CAs it trusts for clients. The client answers"
+                        + " after the server's Finished with its Certificate (maybe empty) and CertificateVerify.");
                 show(outbound, encoded, "RFC 8446 §4.3.2");
             }
             case 11 -> certificate(outbound, encoded);
             case 15 -> {
+                if (client != null && (client == outbound)) {
+                    clientCertificateVerify(outbound, encoded);
+                    return;
+                }
                 enter(3, "Certificate check: CertificateVerify", "RFC 8446 §4.4.3");
                 say(sender(outbound) + " signs the transcript hash (\"TLS 1.3, server CertificateVerify\" || hash of"
                         + " ClientHello..Certificate) with the certificate's private key: proof of owning the"
@@ -906,9 +915,11 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
     }
 
     private void certificate(boolean outbound, byte[] encoded) {
-        String rfc = tls12 ? "RFC 5246 §7.4.2" : "RFC 8446 §4.4.2";
-        enter(2, "ServerHello continued: Certificate", rfc);
         boolean fromServer = client != null && (client ? !outbound : outbound);
+        String rfc = !fromServer && client != null ? (tls12 ? "RFC 5246 §7.4.6" : "RFC 8446 §4.4.2")
+                : tls12 ? "RFC 5246 §7.4.2" : "RFC 8446 §4.4.2";
+        enter(2, fromServer || client == null ? "ServerHello continued: Certificate"
+                : "Optional: the client's certificate (mutual TLS)", rfc);
         say(sender(outbound) + " sends " + (fromServer ? "its" : "the client's") + " certificate chain, leaf first,"
                 + (tls12 ? " in the clear (TLS 1.3 encrypts it under the handshake keys):"
                         : " encrypted under the handshake keys (TLS 1.2 sent it in the clear):"));
@@ -940,7 +951,11 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
                     + keyDescription(c) + "; names " + altNames(c));
         }
         if (chain.isEmpty()) {
-            say("  (no certificate)");
+            say(fromServer || client == null ? "  (no certificate)" : "  (no certificate: the client has none that fits the"
+                    + " request; the server decides whether to go on without a client identity)");
+        } else if (!fromServer && client != null) {
+            say("  The server checks this chain against the CAs it trusts for clients (the clientAuth extended key"
+                    + " usage if present; no host name).");
         }
         show(outbound, encoded, rfc);
         peerChain = chain;
@@ -1037,6 +1052,17 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
         step.items().add(new Explanation.Message(outbound, name, encoded.clone(), fields, rfc));
         out.println((outbound ? ">>> sent " : "<<< received ") + name + ", " + encoded.length + " bytes:");
         out.print(HexDump.render(encoded, fields, "    "));
+    }
+
+    /** The client proves it holds its certificate's key (RFC 8446 §4.4.3, RFC 5246 §7.4.8). */
+    private void clientCertificateVerify(boolean outbound, byte[] encoded) {
+        String rfc = tls12 ? "RFC 5246 §7.4.8" : "RFC 8446 §4.4.3";
+        enter(2, "Optional: the client's certificate (mutual TLS)", rfc);
+        say(sender(outbound) + " signs with its certificate's private key " + (tls12
+                ? "all handshake messages so far (ClientHello .. ClientKeyExchange), not their hash"
+                : "\"TLS 1.3, client CertificateVerify\" || the transcript hash (ClientHello .. client Certificate)")
+                + ": proof that it owns the certificate. A bad signature is decrypt_error.");
+        show(outbound, encoded, rfc);
     }
 
     private String sender(boolean outbound) {

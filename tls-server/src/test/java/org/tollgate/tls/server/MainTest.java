@@ -272,6 +272,8 @@ class MainTest {
         assertTrue(refused.contains("certificate required"), refused);
         main.stop();
         assertEquals(0, exit.get(10, TimeUnit.SECONDS));
-        assertTrue(out.toString(StandardCharsets.UTF_8).contains("certificate_required"), out.toString(StandardCharsets.UTF_8));
+        String lines = out.toString(StandardCharsets.UTF_8);
+        assertTrue(lines.contains("certificate_required"), lines);
+        assertTrue(lines.contains(" full-handshake client-cert=\"CN=Tollgate Demo Client\""), lines);
     }
 }
