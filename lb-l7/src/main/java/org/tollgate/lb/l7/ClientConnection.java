@@ -63,7 +63,11 @@ final class ClientConnection {
     private SelectionKey key;
     private State state = State.READ_HEAD;
     private boolean clientEof;
+    // The header and backend timers are re-armed lazily (a timer that fires early schedules
+    // itself for the rest): cancelling and scheduling per request left cancelled timers
+    // queued in the loop for the whole timeout, hundreds of thousands under load.
     private EventLoop.Timer headerTimer;
+    private long headerDeadline;
     private EventLoop.Timer backendTimer;
     private EventLoop.Timer lingerTimer;
     private long upstreamActivity;
@@ -124,15 +128,23 @@ final class ClientConnection {
             return;
         }
         try {
+            // A read that found nothing is not repeated in this call: the selector announces
+            // more (a TLS channel returns 0 only once its socket is drained too).
+            boolean clientDry = false;
+            boolean upstreamDry = false;
             for (int round = 0; round < 32; round++) {
                 boolean progress = flushClient();
                 progress |= flushUpstream();
-                if (wantClientRead()) {
-                    progress |= readClient();
+                if (!clientDry && wantClientRead()) {
+                    boolean got = readClient();
+                    clientDry = !got;
+                    progress |= got;
                 }
                 progress |= processClientInput();
-                if (wantUpstreamRead()) {
-                    progress |= readUpstream();
+                if (!upstreamDry && wantUpstreamRead()) {
+                    boolean got = readUpstream();
+                    upstreamDry = !got;
+                    progress |= got;
                 }
                 progress |= processUpstreamInput();
                 if (state == State.CLOSED) {
@@ -338,7 +350,6 @@ final class ClientConnection {
     }
 
     private void startExchange(RequestHead req) {
-        cancel(headerTimer);
         proxy.stats.requests.incrementAndGet();
         request = req;
         tried.clear();
@@ -445,6 +456,7 @@ final class ClientConnection {
         backend.connectionClosed();
         proxy.stats.backendFailures.incrementAndGet();
         cancel(backendTimer);
+        backendTimer = null;
         LOG.log(Level.INFO, "backend " + backend.name() + ": " + e.getMessage());
         Backend failed = backend;
         backend = null;
@@ -577,7 +589,6 @@ final class ClientConnection {
     }
 
     private void finishExchange(boolean backendKeepsAlive) {
-        cancel(backendTimer);
         BackendConnection u = upstream;
         upstream = null;
         backend.connectionClosed();
@@ -603,7 +614,9 @@ final class ClientConnection {
             return;
         }
         cancel(backendTimer);
+        backendTimer = null;
         cancel(headerTimer);
+        headerTimer = null;
         if (upstream != null) {
             upstream.close();
             upstream = null;
@@ -621,27 +634,40 @@ final class ClientConnection {
     // ------------------------------------------------------------------ timers and closing
 
     private void armHeaderTimer() {
-        cancel(headerTimer);
-        headerTimer = loop.schedule(proxy.config().headerTimeout(), () -> {
-            if (state != State.READ_HEAD) {
-                return;
-            }
-            if (parser.isIdle() && !in.hasRemaining()) {
-                close(); // an idle keep-alive connection (or a TLS handshake that never finished)
-                return;
-            }
-            LOG.log(Level.INFO, "client " + clientAddress.getHostAddress() + " too slow sending its request head");
-            proxy.stats.refused(408);
-            sendError(408, "the request head did not arrive within " + proxy.config().headerTimeout().toMillis() + " ms", 0);
-            drive();
-        });
+        headerDeadline = System.nanoTime() + proxy.config().headerTimeout().toNanos();
+        if (headerTimer == null) {
+            headerTimer = loop.schedule(proxy.config().headerTimeout(), this::headerTimerFired);
+        }
+    }
+
+    private void headerTimerFired() {
+        headerTimer = null;
+        if (state != State.READ_HEAD) {
+            return; // armed again when the next head is awaited
+        }
+        long left = headerDeadline - System.nanoTime();
+        if (left > 0) {
+            headerTimer = loop.schedule(Duration.ofNanos(left), this::headerTimerFired);
+            return;
+        }
+        if (parser.isIdle() && !in.hasRemaining()) {
+            close(); // an idle keep-alive connection (or a TLS handshake that never finished)
+            return;
+        }
+        LOG.log(Level.INFO, "client " + clientAddress.getHostAddress() + " too slow sending its request head");
+        proxy.stats.refused(408);
+        sendError(408, "the request head did not arrive within " + proxy.config().headerTimeout().toMillis() + " ms", 0);
+        drive();
     }
 
     private void armBackendTimer() {
-        cancel(backendTimer);
+        if (backendTimer != null) {
+            return; // the pending one measures from upstreamActivity when it fires
+        }
         long limit = proxy.config().backendTimeout().toNanos();
         long quiet = System.nanoTime() - upstreamActivity;
         backendTimer = loop.schedule(Duration.ofNanos(Math.max(1, limit - quiet)), () -> {
+            backendTimer = null;
             if (upstream == null || state == State.CLOSED) {
                 return;
             }
