@@ -116,3 +116,28 @@ cleanup() {
     wait 2> /dev/null || true
     rm -rf "$work"
 }
+
+# One wrk run: wrk_run LABEL PID URL [wrk options...]. Sets out, rate (requests/s),
+# requests, errors and cpu (µs of process PID per request, JIT and GC threads included;
+# "-" when PID is "-"). No request completed: exits, unless allow_empty is set (rate=0).
+wrk_run() {
+    local label="$1" p="$2" url="$3" before after
+    shift 3
+    if [ "$p" != - ]; then before="$(cpu_ticks "$p")"; fi
+    out="$("${prio[@]}" wrk "$@" "$url" 2>&1)"
+    if [ "$p" != - ]; then after="$(cpu_ticks "$p")"; fi
+    rate="$(echo "$out" | awk '/^Requests\/sec:/ { print $2 }')"
+    requests="$(echo "$out" | awk '/requests in/ { print $1 }')"
+    errors="$(echo "$out" | awk '/Socket errors|Non-2xx/ { printf "%s; ", $0 }')"
+    if [ -z "$requests" ] || [ "$requests" -eq 0 ]; then
+        if [ -n "${allow_empty:-}" ]; then rate=0; cpu=-; return 0; fi
+        echo "wrk against $label completed no request:" >&2
+        echo "$out" >&2
+        exit 1
+    fi
+    if [ "$p" = - ]; then
+        cpu=-
+    else
+        cpu="$(awk -v b="$before" -v a="$after" -v t="$ticks" -v n="$requests" 'BEGIN { printf "%.1f", (a - b) * 1e6 / t / n }')"
+    fi
+}

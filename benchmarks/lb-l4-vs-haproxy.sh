@@ -81,32 +81,18 @@ to_us() { # wrk latency such as 812.00us, 1.23ms, 2.00s
 }
 
 # One wrk run; sets rate (requests/s), p99 (µs), cpu (proxy µs per request, "-" direct),
-# requests, errors.
+# requests, errors (bench-common.sh's wrk_run).
 run_wrk() { # target test seconds
-    local target="$1" test="$2" secs="$3" url before after out
+    local target="$1" test="$2" secs="$3" url
     local args=(-t1 -c"$connections" -d"${secs}s" --latency)
     case "$test" in
         keep-alive) url=/small.html ;;
         close) url=/small.html; args+=(-H 'Connection: close') ;;
         bulk) url=/big.bin ;;
     esac
-    before="$(cpu_ticks "${pid[$target]}")"
-    out="$("${prio[@]}" wrk "${args[@]}" "http://127.0.0.1:${port[$target]}$url" 2>&1)"
-    after="$(cpu_ticks "${pid[$target]}")"
-    rate="$(echo "$out" | awk '/^Requests\/sec:/ { print $2 }')"
-    requests="$(echo "$out" | awk '/requests in/ { print $1 }')"
+    wrk_run "$target ($test)" "$([ "$target" = direct ] && echo - || echo "${pid[$target]}")" \
+        "http://127.0.0.1:${port[$target]}$url" "${args[@]}"
     p99="$(to_us "$(echo "$out" | awk '$1 == "99%" { print $2 }')")"
-    errors="$(echo "$out" | awk '/Socket errors|Non-2xx/ { printf "%s; ", $0 }')"
-    if [ -z "$requests" ] || [ "$requests" -eq 0 ]; then
-        echo "wrk against $target ($test) completed no request:" >&2
-        echo "$out" >&2
-        exit 1
-    fi
-    if [ "$target" = direct ]; then
-        cpu=-
-    else
-        cpu="$(awk -v b="$before" -v a="$after" -v t="$ticks" -v n="$requests" 'BEGIN { printf "%.1f", (a - b) * 1e6 / t / n }')"
-    fi
 }
 
 describe_machine
