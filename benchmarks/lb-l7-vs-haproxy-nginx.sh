@@ -161,26 +161,13 @@ for t in lb-l7-tls ha-https ngx-https; do
         | sed -n 's/^\(Protocol version\|Ciphersuite\|Peer signature type\|Server Temp Key\): //p' | paste -sd' ')"
 done
 
-# One wrk run; sets rate (requests/s), cpu (proxy µs per request, "-" direct), requests.
+# One wrk run; sets rate (requests/s), cpu (proxy µs per request, "-" direct), requests,
+# errors (bench-common.sh's wrk_run). With a third argument (fewer connections, the
+# gentle warm-up) a run that completes nothing is no error.
 run_wrk() { # target seconds [connections]
-    local target="$1" secs="$2" before after out
-    before="$(cpu_ticks "${pid[$target]}")"
-    out="$("${prio[@]}" wrk -t1 -c"${3:-$connections}" -d"${secs}s" "${scheme[$target]}://127.0.0.1:${port[$target]}/small.html" 2>&1)"
-    after="$(cpu_ticks "${pid[$target]}")"
-    rate="$(echo "$out" | awk '/^Requests\/sec:/ { print $2 }')"
-    requests="$(echo "$out" | awk '/requests in/ { print $1 }')"
-    errors="$(echo "$out" | awk '/Socket errors|Non-2xx/ { printf "%s; ", $0 }')"
-    if [ -z "$requests" ] || [ "$requests" -eq 0 ]; then
-        if [ -n "${3:-}" ]; then rate=0; return 0; fi # the gentle warm-up may get nothing yet
-        echo "wrk against $target completed no request:" >&2
-        echo "$out" >&2
-        exit 1
-    fi
-    if [ "$target" = direct ]; then
-        cpu=-
-    else
-        cpu="$(awk -v b="$before" -v a="$after" -v t="$ticks" -v n="$requests" 'BEGIN { printf "%.1f", (a - b) * 1e6 / t / n }')"
-    fi
+    local target="$1"
+    allow_empty="${3:+yes}" wrk_run "$target" "$([ "$target" = direct ] && echo - || echo "${pid[$target]}")" \
+        "${scheme[$target]}://127.0.0.1:${port[$target]}/small.html" -t1 -c"${3:-$connections}" -d"${2}s"
 }
 
 # Warm-up: a few connections first (a cold JVM on a busy machine can take seconds over its

@@ -56,6 +56,7 @@ final class ClientConnection {
     private final UpstreamPool upstreams;
     private final EventLoop loop;
     private final Transport transport;
+    private final boolean plainClient;
     private final InetAddress clientAddress;
     private final ByteBuffer in = ByteBuffer.allocate(BUFFER).flip();
     private final ByteQueue out = new ByteQueue(BUFFER);
@@ -93,6 +94,7 @@ final class ClientConnection {
         this.upstreams = upstreams;
         this.loop = upstreams.loop();
         this.transport = transport;
+        this.plainClient = transport.scheme().equals("http");
         InetAddress a;
         try {
             a = ((InetSocketAddress) transport.socket().getRemoteAddress()).getAddress();
@@ -128,8 +130,9 @@ final class ClientConnection {
             return;
         }
         try {
-            // A read that found nothing is not repeated in this call: the selector announces
-            // more (a TLS channel returns 0 only once its socket is drained too).
+            // A plain socket's read that found nothing is not repeated in this call: the
+            // selector announces more. (Not for TLS: its channel may hold input that no
+            // OP_READ announces, e.g. between handshake steps.)
             boolean clientDry = false;
             boolean upstreamDry = false;
             for (int round = 0; round < 32; round++) {
@@ -137,7 +140,7 @@ final class ClientConnection {
                 progress |= flushUpstream();
                 if (!clientDry && wantClientRead()) {
                     boolean got = readClient();
-                    clientDry = !got;
+                    clientDry = !got && plainClient;
                     progress |= got;
                 }
                 progress |= processClientInput();
