@@ -162,12 +162,13 @@ for t in lb-l7-tls ha-https ngx-https; do
 done
 
 # One wrk run; sets rate (requests/s), cpu (proxy µs per request, "-" direct), requests,
-# errors (bench-common.sh's wrk_run). With a third argument (fewer connections, the
-# gentle warm-up) a run that completes nothing is no error.
+# errors (bench-common.sh's wrk_run). A run that completes nothing (a cold JVM's first TLS
+# handshakes on a busy machine can outlast wrk's 2 s timeout) counts as rate 0, said so.
 run_wrk() { # target seconds [connections]
     local target="$1"
-    allow_empty="${3:+yes}" wrk_run "$target" "$([ "$target" = direct ] && echo - || echo "${pid[$target]}")" \
+    allow_empty=yes wrk_run "$target" "$([ "$target" = direct ] && echo - || echo "${pid[$target]}")" \
         "${scheme[$target]}://127.0.0.1:${port[$target]}/small.html" -t1 -c"${3:-$connections}" -d"${2}s"
+    if [ "$rate" = 0 ]; then errors="no request completed; $errors"; fi
 }
 
 # Warm-up: a few connections first (a cold JVM on a busy machine can take seconds over its
@@ -181,7 +182,7 @@ done
 
 declare -A res # "target metric" -> space-separated values, one per round
 last() { echo "${res[$1]}" | awk '{ print $NF }'; }
-slowest_half() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { printf "%d", $1 / 2 }'; }
+slowest_half() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { v = int($1 / 2); printf "%d", v < 10 ? 10 : v }'; } # at least 10/s
 for round in $(seq 1 "$rounds"); do
     for t in "${targets[@]}"; do
         run_wrk "$t" "$seconds"
