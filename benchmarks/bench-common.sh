@@ -2,6 +2,9 @@
 # backend, process CPU, the open-loop load generator, medians. Expects $work (a temporary
 # directory), the arrays pids, port and pid, and $here (the benchmarks directory).
 
+root="$(dirname "$here")"
+java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+
 require_tools() { # tool...
     for tool in "$@"; do
         if ! command -v "$tool" > /dev/null; then
@@ -9,6 +12,18 @@ require_tools() { # tool...
             exit 1
         fi
     done
+}
+
+# Builds the Maven modules (comma-separated, offline first), makes $work and cleans up on
+# exit; sets nginx_bin (nginx may live in /usr/sbin, outside a normal user's PATH).
+bench_start() { # modules
+    (cd "$root" && { mvn -q -o -DskipTests package -pl "$1" -am 2> /dev/null \
+        || mvn -q -DskipTests package -pl "$1" -am; })
+    nginx_bin="$(command -v nginx)"
+    work="$(mktemp -d)"
+    pids=()
+    trap cleanup EXIT
+    trap 'exit 130' INT TERM
 }
 
 free_port() {

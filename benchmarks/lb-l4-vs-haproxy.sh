@@ -24,26 +24,15 @@
 #   ROUNDS=5 SECONDS_PER_RUN=10 benchmarks/lb-l4-vs-haproxy.sh
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(dirname "$here")"
-java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+source "$here/bench-common.sh" # also root, java
 seconds="${SECONDS_PER_RUN:-6}"
 warmup="${WARMUP_SECONDS:-5}"
 rounds="${ROUNDS:-3}"
 connections=50
 
-source "$here/bench-common.sh"
 require_tools haproxy wrk nginx python3 cc
-# nginx may live in /usr/sbin, outside a normal user's PATH
-nginx_bin="$(command -v nginx)"
-
-(cd "$root" && { mvn -q -o -DskipTests package -pl lb-l4 -am 2> /dev/null \
-    || mvn -q -DskipTests package -pl lb-l4 -am; })
+bench_start lb-l4
 lb_jar="$root/lb-l4/target/lb-l4.jar"
-
-work="$(mktemp -d)"
-pids=()
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 declare -A port pid
 build_openloop
 start_backend

@@ -28,29 +28,20 @@
 #   ROUNDS=5 SECONDS_PER_RUN=10 benchmarks/lb-l7-vs-haproxy-nginx.sh
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(dirname "$here")"
-java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+source "$here/bench-common.sh" # also root, java
 seconds="${SECONDS_PER_RUN:-6}"
 warmup="${WARMUP_SECONDS:-4}"
 rounds="${ROUNDS:-3}"
 connections=50
 
-source "$here/bench-common.sh"
 require_tools haproxy wrk nginx python3 cc openssl
-nginx_bin="$(command -v nginx)"
 stream_module=/usr/lib/nginx/modules/ngx_stream_module.so
 if [ ! -f "$stream_module" ]; then
     echo "nginx's stream module is missing (Debian: apt-get install -y libnginx-mod-stream)" >&2
     exit 1
 fi
 
-(cd "$root" && { mvn -q -o -DskipTests package -pl lb-l4,lb-l7 -am 2> /dev/null \
-    || mvn -q -DskipTests package -pl lb-l4,lb-l7 -am; })
-
-work="$(mktemp -d)"
-pids=()
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_start lb-l4,lb-l7
 declare -A port pid scheme
 build_openloop
 start_backend
