@@ -55,6 +55,8 @@ public final class TcpForwarder implements AutoCloseable {
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final CompletableFuture<Void> allClosed = new CompletableFuture<>();
     private final HealthChecker health;
+    /** Per loop: buffer pools, the connections there and their timeout sweep. */
+    private final java.util.Map<EventLoop, LoopContext> contexts = new java.util.IdentityHashMap<>();
     final Stats stats = new Stats();
 
     /** Counters shared by the loops. */
@@ -78,6 +80,9 @@ public final class TcpForwarder implements AutoCloseable {
         this.balancer = balancer;
         this.ownsLoops = group == null;
         this.loops = ownsLoops ? new EventLoopGroup(config.eventLoops(), "lb-l4") : group;
+        for (EventLoop loop : loops.loops()) {
+            contexts.put(loop, new LoopContext(loop, config.bufferSize()));
+        }
         try {
             server = ServerSocketChannel.open();
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
@@ -91,6 +96,10 @@ public final class TcpForwarder implements AutoCloseable {
                 throw (IOException) e;
             }
             throw new IOException("could not listen on " + config.listen() + ": " + e, e);
+        }
+        java.time.Duration sweep = LoopContext.sweepPeriod(config.connectTimeout(), config.idleTimeout());
+        for (LoopContext c : contexts.values()) {
+            c.startSweeping(sweep, closed::get);
         }
         health = config.health().map(h -> HealthChecker.start(h, this::allBackends, loops.loops().get(0))).orElse(null);
         LOG.log(Level.INFO, "forwarding " + localAddress() + " over " + balancer.backends().size() + " backends");
@@ -259,11 +268,35 @@ public final class TcpForwarder implements AutoCloseable {
         } catch (Exception e) {
             LOG.log(Level.WARNING, "connections did not all close in time: " + e);
         }
+        // Sockets of connections closed just before, still waiting for their keys to be dropped.
+        List<CompletableFuture<Void>> flushed = new ArrayList<>();
+        for (LoopContext c : contexts.values()) {
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            try {
+                c.loop.execute(() -> {
+                    c.closeAllNow();
+                    f.complete(null);
+                });
+                flushed.add(f);
+            } catch (IllegalStateException e) {
+                c.closeAllNow(); // that loop is already gone
+            }
+        }
+        try {
+            CompletableFuture.allOf(flushed.toArray(new CompletableFuture<?>[0])).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "sockets did not all close in time: " + e);
+        }
         if (ownsLoops) {
             loops.close();
         } else {
             loops.loops().get(0).execute(() -> acceptKey.cancel());
         }
+    }
+
+    /** True once {@link #close()} has begun: connections then close their sockets at once. */
+    boolean isClosed() {
+        return closed.get();
     }
 
     private void acceptReady() throws IOException {
@@ -275,10 +308,14 @@ public final class TcpForwarder implements AutoCloseable {
             open.incrementAndGet();
             stats.accepted.incrementAndGet();
             EventLoop loop = loops.next();
-            Connection c = new Connection(this, loop, client);
+            Connection c = new Connection(this, contexts.get(loop), client);
             connections.add(c);
             try {
-                loop.execute(c::start);
+                if (loop.inEventLoop()) {
+                    startHere(c);
+                } else {
+                    loop.execute(c::start);
+                }
             } catch (IllegalStateException e) {
                 connections.remove(c);
                 open.decrementAndGet();
@@ -290,6 +327,16 @@ public final class TcpForwarder implements AutoCloseable {
         acceptKey.interestOps(0);
         LOG.log(Level.DEBUG, "at " + config.maxConnections() + " connections: accepting paused");
         resumeAcceptIfRoom();
+    }
+
+    /** Starts a connection on the accepting loop itself, without a trip through the task queue. */
+    private static void startHere(Connection c) {
+        try {
+            c.start();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "connection failed to start: " + e, e);
+            c.close();
+        }
     }
 
     /** Called by a connection when it has closed. */
