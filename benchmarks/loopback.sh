@@ -22,8 +22,8 @@ time_per_run="${SECONDS_PER_RUN:-10}"
 warmup_time="${WARMUP_SECONDS:-20}"  # the JIT needs a few thousand connections
 runs=3
 
-(cd "$root" && { mvn -q -o install -DskipTests -pl tls-server,benchmarks -am \
-    || mvn -q install -DskipTests -pl tls-server,benchmarks -am; })
+(cd "$root" && { mvn -q -o -B package -DskipTests -pl tls-server,benchmarks -am \
+    || mvn -q -B package -DskipTests -pl tls-server,benchmarks -am; })
 server_jar="$root/tls-server/target/tls-server.jar"
 bench_jar="$here/target/benchmarks.jar"
 
