@@ -37,6 +37,11 @@ public final class TlsConfig {
     private final boolean preferClientCipherOrder;
     private final boolean extendedMasterSecret;
     private final SessionCache sessionCache;
+    private final TicketKeys ticketKeys;
+    private final int ticketCount;
+    private final Duration ticketLifetime;
+    private final ClientAuth clientAuth;
+    private final CertificateVerifier clientVerifier;
 
     private TlsConfig(Builder b) {
         this.versions = List.copyOf(b.versions);
@@ -57,6 +62,11 @@ public final class TlsConfig {
         this.preferClientCipherOrder = b.preferClientCipherOrder;
         this.extendedMasterSecret = b.extendedMasterSecret;
         this.sessionCache = b.sessionCache;
+        this.ticketKeys = b.ticketKeys;
+        this.ticketCount = b.ticketCount;
+        this.ticketLifetime = b.ticketLifetime;
+        this.clientAuth = b.clientAuth;
+        this.clientVerifier = b.clientVerifier;
     }
 
     public static Builder builder() {
@@ -85,6 +95,11 @@ public final class TlsConfig {
         b.preferClientCipherOrder = preferClientCipherOrder;
         b.extendedMasterSecret = extendedMasterSecret;
         b.sessionCache = sessionCache;
+        b.ticketKeys = ticketKeys;
+        b.ticketCount = ticketCount;
+        b.ticketLifetime = ticketLifetime;
+        b.clientAuth = clientAuth;
+        b.clientVerifier = clientVerifier;
         return b;
     }
 
@@ -153,6 +168,28 @@ public final class TlsConfig {
         return sessionCache;
     }
 
+    /**
+     * Server: the keys that seal session tickets, or null (the default): no tickets. With keys,
+     * a TLS 1.3 server sends {@link #ticketCount()} NewSessionTickets after each handshake and
+     * resumes with psk_dhe_ke (RFC 8446 §4.2.9); a TLS 1.2 server issues RFC 5077 tickets to
+     * clients that ask and resumes them. Tickets are stateless: the server remembers nothing,
+     * so a ticket can be presented again within its lifetime; without 0-RTT this replays nothing
+     * (a resumed handshake still runs a fresh ECDHE exchange and Finished in TLS 1.3).
+     */
+    public TicketKeys ticketKeys() {
+        return ticketKeys;
+    }
+
+    /** Server, TLS 1.3: NewSessionTickets sent after each handshake (2 by default, like OpenSSL). */
+    public int ticketCount() {
+        return ticketCount;
+    }
+
+    /** Server: how long an issued ticket may be used (2 hours by default; at most 7 days, RFC 8446 §4.6.1). */
+    public Duration ticketLifetime() {
+        return ticketLifetime;
+    }
+
     /** Key exchange groups in preference order. */
     public List<NamedGroup> groups() {
         return groups;
@@ -173,9 +210,27 @@ public final class TlsConfig {
         return alpnProtocols;
     }
 
-    /** Server certificates; the first is the default when no server name matches. */
+    /**
+     * Server certificates; the first is the default when no server name matches. On a client,
+     * the certificates it may send when a server asks for one (mutual TLS): the first whose
+     * key can sign with a scheme the server accepts.
+     */
     public List<CertifiedKey> certificates() {
         return certificates;
+    }
+
+    /** Server: whether to request a client certificate; {@link ClientAuth#NONE} by default. */
+    public ClientAuth clientAuth() {
+        return clientAuth;
+    }
+
+    /**
+     * Server: how a client's certificate chain is checked (trust anchors, validity, the
+     * clientAuth extended key usage when present; no host name). Null when client
+     * authentication is off. Its trusted subjects are the CA names sent in the CertificateRequest.
+     */
+    public CertificateVerifier clientVerifier() {
+        return clientVerifier;
     }
 
     /** How a client checks the server's certificate chain and name. */
@@ -245,6 +300,11 @@ public final class TlsConfig {
         private int maxHandshakeMessageSize = 128 * 1024;
         private boolean middleboxCompatibility = true;
         private SessionCache sessionCache;
+        private TicketKeys ticketKeys;
+        private int ticketCount = 2;
+        private Duration ticketLifetime = Duration.ofHours(2);
+        private ClientAuth clientAuth = ClientAuth.NONE;
+        private CertificateVerifier clientVerifier;
 
         private Builder() {
         }
@@ -292,6 +352,30 @@ public final class TlsConfig {
         /** A new server session cache of {@code maxEntries} sessions living {@code lifetime} each. */
         public Builder sessionCache(int maxEntries, Duration lifetime) {
             return sessionCache(SessionCache.create(maxEntries, lifetime));
+        }
+
+        /** See {@link TlsConfig#ticketKeys()}; null (the default) issues no tickets. */
+        public Builder ticketKeys(TicketKeys keys) {
+            this.ticketKeys = keys;
+            return this;
+        }
+
+        /** See {@link TlsConfig#ticketCount()}: 0 to 10 TLS 1.3 tickets per handshake. */
+        public Builder ticketCount(int n) {
+            if (n < 0 || n > 10) {
+                throw new IllegalArgumentException("ticket count must be 0 to 10, not " + n);
+            }
+            this.ticketCount = n;
+            return this;
+        }
+
+        /** See {@link TlsConfig#ticketLifetime()}: above zero and at most 7 days (RFC 8446 §4.6.1). */
+        public Builder ticketLifetime(Duration d) {
+            if (d.isNegative() || d.isZero() || d.compareTo(Duration.ofDays(7)) > 0) {
+                throw new IllegalArgumentException("ticket lifetime must be above zero and at most 7 days (RFC 8446 4.6.1), not " + d);
+            }
+            this.ticketLifetime = d;
+            return this;
         }
 
         /** See {@link TlsConfig#extendedMasterSecret()}; on by default. */
@@ -348,7 +432,22 @@ public final class TlsConfig {
             return this;
         }
 
-        /** Adds a server certificate; the first added is the default. */
+        /**
+         * Server: asks clients for a certificate (see {@link ClientAuth}); WANT and NEED need a
+         * {@link #clientVerifier}.
+         */
+        public Builder clientAuth(ClientAuth mode) {
+            this.clientAuth = Objects.requireNonNull(mode);
+            return this;
+        }
+
+        /** Server: the trust for client certificates, e.g. {@code CertificateVerifier.fromPemFile(clientCa)}. */
+        public Builder clientVerifier(CertificateVerifier v) {
+            this.clientVerifier = Objects.requireNonNull(v);
+            return this;
+        }
+
+        /** Adds a certificate: a server's (the first added is the default) or a client's (mutual TLS). */
         public Builder certificate(CertifiedKey key) {
             this.certificates.add(Objects.requireNonNull(key));
             return this;
@@ -409,8 +508,15 @@ public final class TlsConfig {
             if (verifier == null) {
                 verifier = CertificateVerifier.systemDefault();
             }
+            if (clientAuth != ClientAuth.NONE && clientVerifier == null) {
+                throw new IllegalArgumentException("clientAuth(" + clientAuth + ") needs a clientVerifier:"
+                        + " the CAs that issue the client certificates");
+            }
             if (clockSet) {
                 verifier = verifier.withClock(clock); // one injected time for the whole connection
+                if (clientVerifier != null) {
+                    clientVerifier = clientVerifier.withClock(clock);
+                }
             }
             return new TlsConfig(this);
         }

@@ -32,6 +32,7 @@ import org.tollgate.tls.NamedGroup;
 import org.tollgate.tls.ProtocolVersion;
 import org.tollgate.tls.TlsConfig;
 import org.tollgate.tls.cert.CertificateVerifier;
+import org.tollgate.tls.cert.CertifiedKey;
 import org.tollgate.tls.explain.HandshakeExplainer;
 import org.tollgate.tls.explain.HtmlPage;
 import picocli.CommandLine;
@@ -62,6 +63,7 @@ import picocli.CommandLine.Spec;
             "28:timeout during the handshake or the response",
             "35:TLS handshake or protocol failure (alert sent or received)",
             "56:failure receiving data (e.g. closed without close_notify: truncation)",
+            "58:problem with the local client certificate (--cert, --key)",
             "60:the server's certificate was refused (untrusted, expired or wrong name)"})
 public final class Main implements Callable<Integer> {
     static final int EXIT_OK = 0;
@@ -74,6 +76,7 @@ public final class Main implements Callable<Integer> {
     static final int EXIT_TIMEOUT = 28;
     static final int EXIT_TLS = 35;
     static final int EXIT_RECEIVE = 56;
+    static final int EXIT_LOCAL_CERTIFICATE = 58;
     static final int EXIT_CERTIFICATE = 60;
 
     static final String USER_AGENT = "tollgate-client/0.1";
@@ -84,6 +87,14 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--cafile", paramLabel = "FILE",
             description = "Trust the CA certificates in this PEM file (default: the JDK's trusted CAs).")
     Path caFile;
+
+    @Option(names = {"-E", "--cert"}, paramLabel = "FILE",
+            description = "Client certificate chain (PEM), sent when the server asks for one (mutual TLS).")
+    Path certFile;
+
+    @Option(names = "--key", paramLabel = "FILE",
+            description = "Private key (PEM) of --cert (default: read from the --cert file, as curl does).")
+    Path keyFile;
 
     @Option(names = {"-k", "--insecure"},
             description = "Do NOT check the server's certificate (testing only: anyone on the path can listen).")
@@ -135,9 +146,9 @@ public final class Main implements Callable<Integer> {
     boolean keyUpdate;
 
     @Option(names = "--resume", paramLabel = "N",
-            description = {"Connect N more times after the first, offering the session cached from the earlier"
-                    + " connections, and report which connections were resumed (TLS 1.2 session ids, RFC 5246 7.3;"
-                    + " TLS 1.3 resumption is not implemented yet, so a TLS 1.3 server is always a full handshake)."
+            description = {"Connect N more times after the first, offering the session or ticket kept from the earlier"
+                    + " connections, and report which connections were resumed and how: session-id (TLS 1.2, RFC 5246 7.3),"
+                    + " ticket (TLS 1.2, RFC 5077) or psk (TLS 1.3 ticket, RFC 8446 2.2; each ticket is used once)."
                     + " Only the last response body is printed."})
     Integer resume;
 
@@ -195,6 +206,9 @@ public final class Main implements Callable<Integer> {
             err.println("tls-client: " + e.getMessage());
             err.println("try 'tls-client --help'");
             return EXIT_USAGE;
+        } catch (LocalCertificateException e) {
+            err.println("tls-client: " + e.getMessage());
+            return EXIT_LOCAL_CERTIFICATE;
         } catch (IOException e) {
             err.println("tls-client: " + e.getMessage());
             return EXIT_USAGE;
@@ -213,8 +227,9 @@ public final class Main implements Callable<Integer> {
                     err.println("* connection " + (i + 1) + " of " + (resume + 1) + " failed");
                     return f.exit();
                 }
-                resumed += f.resumed() ? 1 : 0;
-                report.add((i + 1) + ":" + (f.resumed() ? "resumed" : "full"));
+                boolean wasResumed = f.resumption() != HandshakeSummary.Resumption.NONE;
+                resumed += wasResumed ? 1 : 0;
+                report.add((i + 1) + ":" + (wasResumed ? "resumed(" + f.resumption().label() + ")" : "full"));
             }
             err.println("* resumption: " + String.join(" ", report) + " (" + resumed + " of " + resume
                     + " reconnections resumed)");
@@ -224,18 +239,18 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    /** One connection's outcome: the exit code and whether its handshake was resumed. */
-    record Fetched(int exit, boolean resumed) {
+    /** One connection's outcome: the exit code and how its handshake was resumed (NONE: full). */
+    record Fetched(int exit, HandshakeSummary.Resumption resumption) {
     }
 
     private Fetched fetch(Target target, TlsConfig config, String sni, PrintStream body) {
-        lastResumed = false;
+        lastResumption = HandshakeSummary.Resumption.NONE;
         int exit = fetchOnce(target, config, sni, body);
-        return new Fetched(exit, lastResumed);
+        return new Fetched(exit, lastResumption);
     }
 
-    /** Whether the last connection's handshake was resumed. */
-    private boolean lastResumed;
+    /** How the last connection's handshake was resumed. */
+    private HandshakeSummary.Resumption lastResumption = HandshakeSummary.Resumption.NONE;
 
     /** One connection: handshake, GET, the response body to {@code out} (the stdout or a sink). */
     private int fetchOnce(Target target, TlsConfig config, String sni, PrintStream out) {
@@ -252,7 +267,7 @@ public final class Main implements Callable<Integer> {
             Duration connectTimeout = timeout() != null ? timeout() : TlsClient.DEFAULT_CONNECT_TIMEOUT;
             try (TlsConnection connection = TlsClient.connect(address, sni, config, connectTimeout)) {
                 HandshakeSummary summary = connection.summary();
-                lastResumed = summary.resumed();
+                lastResumption = summary.resumption();
                 err.println("* " + summary.oneLine());
                 if (timeout() != null) {
                     connection.setReadTimeout(timeout());
@@ -361,6 +376,17 @@ public final class Main implements Callable<Integer> {
         } else {
             b.verifier(CertificateVerifier.systemDefault());
         }
+        if (keyFile != null && certFile == null) {
+            throw new IllegalArgumentException("--key needs --cert");
+        }
+        if (certFile != null) {
+            try {
+                b.certificate(CertifiedKey.load(certFile, keyFile != null ? keyFile : certFile));
+            } catch (IOException | IllegalArgumentException e) {
+                throw new LocalCertificateException("cannot use the client certificate " + certFile
+                        + (keyFile != null ? " with key " + keyFile : "") + ": " + e.getMessage(), e);
+            }
+        }
         b.keyLog(keyLogFile != null ? KeyLog.toFile(keyLogFile) : KeyLog.fromEnvironment());
         if (timeout() != null) {
             b.handshakeTimeout(timeout());
@@ -404,6 +430,15 @@ public final class Main implements Callable<Integer> {
      * {@code --explain} alone, or {@code --explain=html FILE} (also {@code --explain html FILE}):
      * a plain optional value would swallow the URL that usually follows.
      */
+    /** A --cert or --key that cannot be read or does not fit: curl's exit code 58. */
+    static final class LocalCertificateException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        LocalCertificateException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     static final class ExplainOption implements CommandLine.IParameterConsumer {
         @Override
         public void consumeParameters(Stack<String> args, ArgSpec argSpec, CommandSpec commandSpec) {

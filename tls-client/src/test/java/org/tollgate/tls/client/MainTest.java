@@ -96,15 +96,26 @@ class MainTest {
     void resumeMakesNPlusOneConnectionsAndSaysWhichWereResumed() throws Exception {
         Result r = run("--cafile", ca.toString(), "--resume", "2", opensslUrl("-www", "-tls1_2"));
         assertEquals(0, r.exitCode(), r.err());
-        assertTrue(r.err().contains("* resumption: 1:full 2:resumed 3:resumed (2 of 2 reconnections resumed)"), r.err());
+        // openssl s_server issues RFC 5077 tickets by default, and our client asks for them.
+        assertTrue(r.err().contains("* resumption: 1:full 2:resumed(ticket) 3:resumed(ticket) (2 of 2 reconnections resumed)"),
+                r.err());
         assertEquals(3, r.err().split(" sni=localhost ").length - 1, r.err());
         assertTrue(r.out().contains("Reused, TLSv1.2, Cipher is"), "s_server's page of the last connection: " + r.out());
         assertEquals(1, r.out().split("<HTML>").length - 1, "only the last body is printed: " + r.out());
     }
 
     @Test
-    void resumeAgainstATls13ServerReportsFullHandshakes() throws Exception {
-        Result r = run("--cafile", ca.toString(), "--resume", "1", opensslUrl("-www"));
+    void resumeAgainstATls13ServerResumesWithAPsk() throws Exception {
+        Result r = run("--cafile", ca.toString(), "--resume", "2", opensslUrl("-www"));
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.err().contains("* resumption: 1:full 2:resumed(psk) 3:resumed(psk) (2 of 2 reconnections resumed)"),
+                r.err());
+        assertTrue(r.out().contains("Reused, TLSv1.3, Cipher is"), r.out());
+    }
+
+    @Test
+    void resumeAgainstATls13ServerWithoutTicketsReportsFullHandshakes() throws Exception {
+        Result r = run("--cafile", ca.toString(), "--resume", "1", opensslUrl("-www", "-num_tickets", "0"));
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.err().contains("* resumption: 1:full 2:full (0 of 1 reconnections resumed)"), r.err());
         assertEquals(2, run("--resume", "0", "https://localhost:1/").exitCode());
@@ -338,5 +349,33 @@ class MainTest {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
+    }
+
+    @Test
+    void certAndKeyAnswerAServerThatRequiresAClientCertificate() throws Exception {
+        Path[] client = TestPki.write(dir, "client", TestPki.PKI.client());
+        for (String version : List.of("1.3", "1.2")) {
+            String url = opensslUrl("-www", "-Verify", "1", "-verify_return_error", "-CAfile", ca.toString(),
+                    version.equals("1.2") ? "-tls1_2" : "-www");
+            Result r = run("--cafile", ca.toString(), "--cert", client[0].toString(), "--key", client[1].toString(), url);
+            assertEquals(0, r.exitCode(), r.err());
+            // s_server -www prints the client certificate it verified.
+            assertTrue(r.out().contains("Client certificate") && r.out().contains("Subject: CN=Tollgate Demo Client")
+                    && r.out().contains("Verify return code: 0 (ok)"), r.out());
+            assertTrue(r.out().contains("Protocol  : TLSv" + version), r.out());
+            openssl.close();
+        }
+    }
+
+    @Test
+    void unreadableClientCertificateExits58() throws Exception {
+        Result r = run("--cert", dir.resolve("missing.pem").toString(), "--key", dir.resolve("missing.key").toString(),
+                "https://localhost:1/");
+        assertEquals(58, r.exitCode(), r.err());
+        assertTrue(r.err().contains("cannot use the client certificate"), r.err());
+        Result mismatch = run("--cert", cert.toString(), "--key", TestPki.write(dir, "client", TestPki.PKI.client())[1].toString(),
+                "https://localhost:1/");
+        assertEquals(58, mismatch.exitCode(), mismatch.err());
+        assertTrue(mismatch.err().contains("does not match"), mismatch.err());
     }
 }

@@ -159,7 +159,7 @@ public final class CertificateVerifier {
             return;
         }
         X509Certificate leaf = chain.get(0);
-        validatePath(certificationPath(chain), leaf);
+        validatePath(certificationPath(chain), leaf, serverAuth ? "--cafile" : "--client-ca");
         checkExtendedKeyUsage(leaf, serverAuth);
         if (hostnameOrNull != null && !HostnameVerifier.matches(leaf, hostnameOrNull)) {
             List<String> names = HostnameVerifier.describeNames(leaf);
@@ -211,7 +211,7 @@ public final class CertificateVerifier {
         return false;
     }
 
-    private void validatePath(List<X509Certificate> path, X509Certificate leaf) throws TlsException {
+    private void validatePath(List<X509Certificate> path, X509Certificate leaf, String trustOption) throws TlsException {
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         CertPath certPath;
         try {
@@ -221,16 +221,16 @@ public final class CertificateVerifier {
             parameters.setDate(Date.from(now));
             CertPathValidator.getInstance("PKIX").validate(certPath, parameters);
         } catch (CertPathValidatorException e) {
-            throw describe(e, path, leaf, now);
+            throw describe(e, path, leaf, now, trustOption);
         } catch (GeneralSecurityException e) {
             throw new TlsException(Alert.BAD_CERTIFICATE, "cannot validate the certificate chain of "
                     + subject(leaf) + ": " + e.getMessage(), e);
         }
     }
 
-    /** Turns the validator's reason into an alert and a sentence. */
+    /** Turns the validator's reason into an alert and a sentence; {@code trustOption} is the command-line fix. */
     private static TlsException describe(CertPathValidatorException e, List<X509Certificate> path,
-                                         X509Certificate leaf, Instant now) {
+                                         X509Certificate leaf, Instant now, String trustOption) {
         int index = e.getIndex();
         X509Certificate at = index >= 0 && index < path.size() ? path.get(index) : null;
         CertPathValidatorException.Reason reason = e.getReason();
@@ -244,9 +244,9 @@ public final class CertificateVerifier {
             X500Principal issuer = top.getIssuerX500Principal();
             String why = path.size() == 1 && isSelfIssued(leaf)
                     ? "certificate " + subject(leaf) + " is self-signed and is not in the trust store;"
-                            + " pass --cafile with this certificate to trust it"
+                            + " pass " + trustOption + " with this certificate to trust it"
                     : "certificate " + subject(top) + " was issued by an authority that is not in the trust store;"
-                            + " pass --cafile ca.pem to trust it";
+                            + " pass " + trustOption + " ca.pem to trust it";
             return new TlsException(Alert.UNKNOWN_CA, "issuer not trusted: " + issuer.getName() + " (" + why + ")", e);
         }
         String which = at != null ? subject(at) : subject(leaf);

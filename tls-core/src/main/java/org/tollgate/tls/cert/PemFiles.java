@@ -32,7 +32,6 @@ import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 
 /**
@@ -125,8 +124,9 @@ public final class PemFiles {
             throw new IllegalArgumentException("cannot write " + key.getAlgorithm()
                     + " key to " + file + ": it has no PKCS#8 encoding");
         }
+        byte[] encoded = key instanceof java.security.interfaces.ECPrivateKey ec ? withPublicPoint(der, ec) : der;
         try (Writer out = ownerOnlyWriter(file); JcaPEMWriter pem = new JcaPEMWriter(out)) {
-            pem.writeObject(new JcaPKCS8Generator(key, null));
+            pem.writeObject(new org.bouncycastle.util.io.pem.PemObject("PRIVATE KEY", encoded));
         }
     }
 
@@ -180,6 +180,27 @@ public final class PemFiles {
         } catch (GeneralSecurityException | IOException e) {
             throw new IOException("malformed " + jdkAlgorithm + " private key in " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The JDK encodes an EC private key without its public point, which SEC1 (RFC 5915 §3)
+     * makes optional but GnuTLS requires ("ASN1 parser: Element was not found"); this adds it.
+     */
+    private static byte[] withPublicPoint(byte[] pkcs8, java.security.interfaces.ECPrivateKey key) throws IOException {
+        PrivateKeyInfo info = PrivateKeyInfo.getInstance(pkcs8);
+        org.bouncycastle.asn1.sec.ECPrivateKey inner = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(info.parsePrivateKey());
+        if (inner.getPublicKey() != null || !(info.getPrivateKeyAlgorithm().getParameters() instanceof ASN1ObjectIdentifier curve)) {
+            return pkcs8;
+        }
+        org.bouncycastle.asn1.x9.X9ECParameters x9 = org.bouncycastle.asn1.x9.ECNamedCurveTable.getByOID(curve);
+        if (x9 == null) {
+            return pkcs8;
+        }
+        org.bouncycastle.math.ec.ECPoint q = new org.bouncycastle.math.ec.FixedPointCombMultiplier()
+                .multiply(x9.getG(), key.getS()).normalize();
+        org.bouncycastle.asn1.sec.ECPrivateKey full = new org.bouncycastle.asn1.sec.ECPrivateKey(x9.getN().bitLength(),
+                key.getS(), new org.bouncycastle.asn1.DERBitString(q.getEncoded(false)), null);
+        return new PrivateKeyInfo(info.getPrivateKeyAlgorithm(), full).getEncoded();
     }
 
     private static Writer ownerOnlyWriter(Path file) throws IOException {

@@ -20,7 +20,8 @@ import org.tollgate.tls.crypto.KeyShare;
  *
  * <pre>
  * ClientHello  -->  (HelloRetryRequest, if no usable key share; then ClientHello again)
- *                   ServerHello, {EncryptedExtensions}, {Certificate}, {CertificateVerify}, {Finished}
+ *                   ServerHello, {EncryptedExtensions}, {CertificateRequest}?, {Certificate}, {CertificateVerify}, {Finished}
+ * {Certificate}?, {CertificateVerify}?  (mutual TLS, see ClientAuthentication)
  * {Finished}   -->
  * </pre>
  *
@@ -140,7 +141,9 @@ public final class ServerHandshake {
 
             negotiateAlpn(ctx, ch);
 
-            Choice cert = chooseCertificate(ctx, sni, clientSchemes);
+            // RFC 8446 §4.2.11: a ticket that opens and whose binder verifies replaces the certificate.
+            PskResumption.Accepted psk = PskResumption.accept(ctx, ch, message, suite, retry != null);
+            Choice cert = psk == null ? chooseCertificate(ctx, sni, clientSchemes) : null;
 
             // Hash the ClientHello now that the suite fixes the hash.
             ctx.suite = suite;
@@ -156,9 +159,13 @@ public final class ServerHandshake {
             byte[] shared = serverShare.agree(clientShare.keyExchange());
             byte[] random = new byte[32];
             ctx.config.random().nextBytes(random);
-            ServerHello sh = new ServerHello(0x0303, random, ch.legacySessionId(), suite.code(), 0, List.of(
+            List<Extension> shExtensions = new ArrayList<>(List.of(
                     Extensions.supportedVersionsServer(ProtocolVersion.TLS_1_3.code()),
                     Extensions.keyShareServer(new Extensions.KeyShareEntry(group.code(), serverShare.publicKey()))));
+            if (psk != null) {
+                shExtensions.add(PskResumption.serverExtension(psk));
+            }
+            ServerHello sh = new ServerHello(0x0303, random, ch.legacySessionId(), suite.code(), 0, shExtensions);
             ctx.send(sh);
             if (ch.legacySessionId().length > 0) {
                 ctx.sendChangeCipherSpecOnce(); // RFC 8446 D.4: the client is in compatibility mode
@@ -171,19 +178,26 @@ public final class ServerHandshake {
             if (ctx.alpn != null) {
                 ee.add(Extensions.alpn(List.of(ctx.alpn)));
             }
-            if (cert.nameMatched()) {
+            if (cert != null && cert.nameMatched()) {
                 ee.add(new Extension(ExtensionType.SERVER_NAME, new byte[0])); // RFC 6066 §3: name was used
             }
             ctx.send(new EncryptedExtensions(ee));
-            ctx.send(certificateMessage(cert.key()));
-            ctx.signatureScheme = cert.scheme();
-            byte[] content = CertificateVerify.signedContent(true, ctx.transcript.current());
-            byte[] signature = ctx.crypto.sign(cert.scheme(), cert.key().privateKey(), content, ctx.config.random());
-            ctx.send(new CertificateVerify(cert.scheme().code(), signature));
+            if (cert != null) { // a PSK handshake skips Certificate and CertificateVerify (RFC 8446 §2.2)
+                if (ClientAuthentication.requested(ctx)) {
+                    ctx.send(ClientAuthentication.tls13Request(ctx)); // RFC 8446 §4.3.2
+                }
+                ctx.send(certificateMessage(cert.key()));
+                ctx.signatureScheme = cert.scheme();
+                byte[] content = CertificateVerify.signedContent(true, ctx.transcript.current());
+                byte[] signature = ctx.crypto.sign(cert.scheme(), cert.key().privateKey(), content, ctx.config.random());
+                ctx.send(new CertificateVerify(cert.scheme().code(), signature));
+            }
             ctx.send(new Finished(ctx.keys.finishedVerifyData(ctx.serverHandshakeSecret, ctx.transcript.current())));
             ctx.deriveApplicationSecrets();
             ctx.setWriteKeys(ctx.serverApplicationSecret);
-            return new ExpectClientFinished();
+            return cert != null && ClientAuthentication.requested(ctx) // RFC 8446 §4.3.2: never with a PSK
+                    ? new ClientAuthentication.ExpectClientCertificate(true, new ExpectClientFinished())
+                    : new ExpectClientFinished();
         }
 
         private HandshakeState helloRetryRequest(HandshakeContext ctx, byte[] message, ClientHello ch,
@@ -331,7 +345,7 @@ public final class ServerHandshake {
         return fallback;
     }
 
-    private static SignatureScheme schemeFor(HandshakeContext ctx, CertifiedKey key, List<Integer> clientSchemes) {
+    static SignatureScheme schemeFor(HandshakeContext ctx, CertifiedKey key, List<Integer> clientSchemes) {
         for (SignatureScheme s : key.signatureSchemes()) {
             if (s.usableInTls13Handshake() && clientSchemes.contains(s.code()) && ctx.config.signatureSchemes().contains(s)) {
                 return s;
@@ -349,7 +363,7 @@ public final class ServerHandshake {
         return names.toString();
     }
 
-    private static CertificateMessage certificateMessage(CertifiedKey key) throws TlsException {
+    static CertificateMessage certificateMessage(CertifiedKey key) throws TlsException {
         List<CertificateMessage.Entry> entries = new ArrayList<>();
         try {
             for (X509Certificate c : key.chain()) {
@@ -382,6 +396,7 @@ public final class ServerHandshake {
             ctx.setReadKeys(ctx.clientApplicationSecret);
             ctx.handshakeComplete = true;
             ctx.note("handshake complete: " + ctx.summary().oneLine());
+            PskResumption.sendTickets(ctx);
             return new Connected();
         }
     }

@@ -26,10 +26,11 @@ import org.tollgate.tls.wire.WireReader;
  *                           ServerHello
  *                           Certificate
  *                           ServerKeyExchange   (ECDHE)
- *                           CertificateRequest? (answered with an empty Certificate)
+ *                           CertificateRequest? (mutual TLS: see ClientAuthentication)
  *                      <--  ServerHelloDone
- * Certificate?
+ * Certificate?              (our chain, or empty when none fits)
  * ClientKeyExchange         (RSA: premaster secret encrypted to the certificate's key; ECDHE: our key)
+ * CertificateVerify?        (when our Certificate was not empty)
  * [ChangeCipherSpec]
  * Finished             -->
  *                           [ChangeCipherSpec]
@@ -120,6 +121,12 @@ public final class Tls12ClientHandshake {
                     }
                     ctx.alpn = chosen.get(0);
                     break;
+                case ExtensionType.SESSION_TICKET:
+                    if (e.data().length != 0) { // RFC 5077 §3.2: the server's is empty
+                        throw TlsException.decodeError("session_ticket in the ServerHello must be empty");
+                    }
+                    ctx.tls12TicketExpected = true;
+                    break;
                 case ExtensionType.EC_POINT_FORMATS:
                     WireReader r = e.reader();
                     byte[] formats = r.vector8();
@@ -155,6 +162,7 @@ public final class Tls12ClientHandshake {
                 throw TlsException.handshakeFailure("server resumes an extended-master-secret session without the extension");
             }
             ctx.resumed = true;
+            Tls12Tickets.markResumed(ctx);
             ctx.peerCertificates = session.peerCertificates();
             ctx.note("ServerHello: TLS 1.2, resuming " + session + (ctx.alpn == null ? "" : ", ALPN " + ctx.alpn));
             ctx.resumeTls12Keys(session.masterSecret());
@@ -265,9 +273,9 @@ public final class Tls12ClientHandshake {
             int type = message[0] & 0xFF;
             if (type == HandshakeType.CERTIFICATE_REQUEST && !certificateRequested) {
                 ctx.received(message);
-                Tls12CertificateRequest.decode(HandshakeContext.body(message));
+                Tls12CertificateRequest request = Tls12CertificateRequest.decode(HandshakeContext.body(message));
                 ctx.transcript.add(message);
-                ctx.note("server requests a client certificate; this client has none and will send an empty Certificate");
+                ClientAuthentication.tls12Requested(ctx, request);
                 return new ExpectServerHelloDone(sent, share, preMasterSecret, true);
             }
             if (type != HandshakeType.SERVER_HELLO_DONE) {
@@ -277,8 +285,7 @@ public final class Tls12ClientHandshake {
             ServerHelloDone.decode(HandshakeContext.body(message));
             ctx.transcript.add(message);
             if (certificateRequested) {
-                // RFC 5246 §7.4.6: a client without a suitable certificate sends an empty list.
-                ctx.send(new Tls12CertificateMessage(List.of()));
+                ClientAuthentication.sendTls12Certificate(ctx); // RFC 5246 §7.4.6: the chain, or an empty list
             }
             byte[] premaster;
             if (share == null) {
@@ -295,7 +302,8 @@ public final class Tls12ClientHandshake {
                 premaster = preMasterSecret;
                 ctx.send(new ClientKeyExchange(false, share.publicKey()));
             }
-            ctx.deriveTls12Keys(premaster);
+            ctx.deriveTls12Keys(premaster); // before CertificateVerify: the RFC 7627 session hash ends at ClientKeyExchange
+            ClientAuthentication.sendTls12CertificateVerify(ctx);
             ctx.sendTls12ChangeCipherSpec();
             ctx.send(new Finished(ctx.tls12VerifyData(true)));
             return new ExpectChangeCipherSpec(false);
@@ -312,6 +320,10 @@ public final class Tls12ClientHandshake {
 
         @Override
         public HandshakeState handle(HandshakeContext ctx, byte[] message) throws TlsException {
+            if ((message[0] & 0xFF) == HandshakeType.NEW_SESSION_TICKET && ctx.tls12TicketExpected) {
+                Tls12Tickets.received(ctx, message); // RFC 5077 §3.3: right before the server's ChangeCipherSpec
+                return this;
+            }
             throw TlsException.unexpectedMessage("received " + HandshakeType.name(message[0] & 0xFF)
                     + " where the server's ChangeCipherSpec belongs");
         }
@@ -349,8 +361,10 @@ public final class Tls12ClientHandshake {
             if (resumed) {
                 ctx.sendTls12ChangeCipherSpec();
                 ctx.send(new Finished(ctx.tls12VerifyData(true)));
-            } else if (ctx.config.sessionCache() != null && ctx.sessionKey != null && ctx.sessionId.length > 0
-                    && ctx.extendedMasterSecret) {
+            }
+            boolean renewed = resumed && ctx.tls12Ticket != null; // RFC 5077 §3.3: a fresh ticket for the same session
+            if ((renewed || !resumed) && ctx.config.sessionCache() != null && ctx.sessionKey != null
+                    && (ctx.sessionId.length > 0 || ctx.tls12Ticket != null) && ctx.extendedMasterSecret) {
                 ctx.config.sessionCache().put(ctx.sessionKey, ctx.tls12Session());
             }
             ctx.handshakeComplete = true;

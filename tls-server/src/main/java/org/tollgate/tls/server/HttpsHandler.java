@@ -283,6 +283,9 @@ public final class HttpsHandler implements ConnectionHandler {
         row(b, "SNI", s.serverName() == null ? "none" : s.serverName());
         row(b, "Resumed", s.resumed() ? "yes" : "no (full handshake)");
         row(b, "HelloRetryRequest", s.helloRetryRequest() ? "yes" : "no");
+        row(b, "Client certificate", s.peerCertificates().isEmpty() ? "none"
+                : s.peerCertificates().get(0).getSubjectX500Principal().getName()
+                + " (issued by " + s.peerCertificates().get(0).getIssuerX500Principal().getName() + ")");
         row(b, "Client address", String.valueOf(connection.remoteAddress()));
         row(b, "Request", method + " " + target);
         row(b, "Host header", host == null ? "none" : host);

@@ -16,11 +16,15 @@ import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.tollgate.tls.CipherSuite;
+import org.tollgate.tls.ClientAuth;
 import org.tollgate.tls.KeyLog;
 import org.tollgate.tls.NamedGroup;
 import org.tollgate.tls.ProtocolVersion;
+import org.tollgate.tls.TicketKeys;
 import org.tollgate.tls.TlsConfig;
+import org.tollgate.tls.cert.CertificateVerifier;
 import org.tollgate.tls.cert.CertifiedKey;
+import org.tollgate.tls.cert.PemFiles;
 import org.tollgate.tls.explain.HandshakeExplainer;
 import org.tollgate.tls.cert.DemoCertificates;
 import picocli.CommandLine;
@@ -43,7 +47,9 @@ import picocli.CommandLine.Option;
             "  tls-server --port 8443",
             "  curl --cacert tollgate-demo-ca.pem https://localhost:8443/",
             "  openssl s_client -connect localhost:8443 -CAfile tollgate-demo-ca.pem -servername localhost",
-            "  tls-server --cert server.pem --key server.key --mode echo --explain"})
+            "  tls-server --cert server.pem --key server.key --mode echo --explain",
+            "  tls-server --client-auth need     (demo mode: also writes a demo client certificate and key)",
+            "  curl --cacert tollgate-demo-ca.pem --cert tollgate-demo-client.pem --key tollgate-demo-client.key https://localhost:8443/"})
 public final class Main implements Callable<Integer> {
 
     @Option(names = "--host", paramLabel = "ADDRESS", description = "Address to listen on (default: ${DEFAULT-VALUE},"
@@ -104,6 +110,32 @@ public final class Main implements Callable<Integer> {
             + " clients can resume them by session id (RFC 5246 7.3); 0 turns resumption off (default: ${DEFAULT-VALUE}).")
     int sessionCache;
 
+    @Option(names = "--no-tickets", description = "Issue no session tickets (TLS 1.3 NewSessionTicket, TLS 1.2 RFC 5077)."
+            + " By default tickets are on, sealed with a random key held in memory (like OpenSSL), which rotates every 12 hours.")
+    boolean noTickets;
+
+    @Option(names = "--ticket-key-file", paramLabel = "FILE", description = "Seal and open session tickets with the keys in FILE,"
+            + " so several servers behind a load balancer resume each other's sessions; FILE is re-read when it changes."
+            + " Make one with --new-ticket-key-file.")
+    Path ticketKeyFile;
+
+    @Option(names = "--new-ticket-key-file", paramLabel = "FILE", description = "Write a fresh ticket key to FILE and exit;"
+            + " an existing FILE is rotated (the new key seals, the old first key still opens). Copy FILE to every server.")
+    Path newTicketKeyFile;
+
+    @Option(names = "--tickets", paramLabel = "N", description = "TLS 1.3 NewSessionTickets sent after each handshake"
+            + " (default: ${DEFAULT-VALUE}).")
+    int tickets = 2;
+
+    @Option(names = "--client-auth", paramLabel = "MODE", converter = ClientAuthConverter.class,
+            description = "Ask clients for a certificate (mutual TLS): none, want (ask; serve those without one too) or need"
+                    + " (refuse those without one) (default: none). A certificate that is sent must verify against --client-ca.")
+    ClientAuth clientAuth = ClientAuth.NONE;
+
+    @Option(names = "--client-ca", paramLabel = "FILE", description = "CA certificates (PEM) that issue client certificates;"
+            + " their names go into the CertificateRequest. Without --cert (demo mode) the demo CA is used.")
+    Path clientCa;
+
     @Option(names = "--demo-ca", paramLabel = "FILE", description = "Where to write the demo CA certificate without --cert (default: ${DEFAULT-VALUE}).")
     Path demoCa = Path.of("tollgate-demo-ca.pem");
 
@@ -155,6 +187,14 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (newTicketKeyFile != null) {
+            boolean existed = java.nio.file.Files.exists(newTicketKeyFile);
+            TicketKeys.rotateKeyFile(newTicketKeyFile, new java.security.SecureRandom());
+            out.println((existed ? "Rotated the ticket keys in " : "Wrote a new ticket key to ") + newTicketKeyFile
+                    + " (secret: keep it readable by the servers only); start each server with --ticket-key-file "
+                    + newTicketKeyFile);
+            return 0;
+        }
         if ((cert == null) != (key == null)) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--cert and --key go together");
         }
@@ -193,6 +233,32 @@ public final class Main implements Callable<Integer> {
         if (sessionCache > 0) {
             config.sessionCache(sessionCache, Duration.ofHours(2));
         }
+        if (noTickets && ticketKeyFile != null) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--no-tickets and --ticket-key-file contradict each other");
+        }
+        try {
+            config.ticketCount(tickets);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--tickets: " + e.getMessage());
+        }
+        if (ticketKeyFile != null) {
+            try {
+                config.ticketKeys(TicketKeys.load(ticketKeyFile));
+            } catch (IOException | IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--ticket-key-file " + ticketKeyFile
+                        + ": " + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
+            }
+        } else if (!noTickets) {
+            config.ticketKeys(TicketKeys.generate());
+        }
+        if (clientAuth != ClientAuth.NONE && clientCa == null && cert != null) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--client-auth " + clientAuth.name().toLowerCase(
+                    java.util.Locale.ROOT) + " needs --client-ca FILE: the CAs that issue the client certificates");
+        }
+        config.clientAuth(clientAuth);
+        if (clientCa != null) {
+            config.clientVerifier(CertificateVerifier.fromPemFile(clientCa));
+        }
         config.handshakeTimeout(handshakeTimeout);
         config.keyLog(keylog != null ? KeyLog.toFile(keylog) : KeyLog.fromEnvironment());
         if (cert != null) {
@@ -210,6 +276,9 @@ public final class Main implements Callable<Integer> {
             out.println("Demo CA certificate written to " + demoCa + "; trust it with, for example:");
             out.println("  curl --cacert " + demoCa + " https://localhost:" + (port == 0 ? "PORT" : port) + "/");
             out.println("  tls-client --cafile " + demoCa + " https://localhost:" + (port == 0 ? "PORT" : port) + "/");
+            if (clientAuth != ClientAuth.NONE) {
+                writeDemoClient(pki, config);
+            }
         }
         TlsConfig tlsConfig = config.build();
         if (explain) {
@@ -235,6 +304,26 @@ public final class Main implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         stopped.await();
         return 0;
+    }
+
+    /**
+     * Demo mode with client authentication: trusts the demo CA for client certificates (unless
+     * --client-ca says otherwise) and writes a demo client certificate and key beside the CA file.
+     */
+    private void writeDemoClient(DemoCertificates.Pki pki, TlsConfig.Builder config) throws IOException {
+        if (clientCa == null) {
+            config.clientVerifier(CertificateVerifier.trusting(List.of(pki.ca())));
+        }
+        Path dir = demoCa.toAbsolutePath().getParent();
+        Path clientCert = dir.resolve("tollgate-demo-client.pem");
+        Path clientKey = dir.resolve("tollgate-demo-client.key");
+        PemFiles.writeCertificates(clientCert, pki.client().chain());
+        PemFiles.writePrivateKey(clientKey, pki.client().privateKey());
+        String url = "https://localhost:" + (port == 0 ? "PORT" : port) + "/";
+        out.println("Client certificates " + (clientAuth == ClientAuth.NEED ? "required" : "requested")
+                + ": demo client certificate (CN=Tollgate Demo Client) written to " + clientCert + " and " + clientKey + "; try:");
+        out.println("  curl --cacert " + demoCa + " --cert " + clientCert + " --key " + clientKey + " " + url);
+        out.println("  tls-client --cafile " + demoCa + " --cert " + clientCert + " --key " + clientKey + " " + url);
     }
 
     private static String hostString(InetSocketAddress a) {
@@ -264,6 +353,17 @@ public final class Main implements Callable<Integer> {
         @Override
         public CipherSuite convert(String value) {
             return CipherSuite.parse(value.strip());
+        }
+    }
+
+    static final class ClientAuthConverter implements CommandLine.ITypeConverter<ClientAuth> {
+        @Override
+        public ClientAuth convert(String value) {
+            try {
+                return ClientAuth.valueOf(value.strip().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is not none, want or need");
+            }
         }
     }
 
