@@ -42,6 +42,7 @@ import org.tollgate.tls.HandshakeSummary;
 import org.tollgate.tls.NamedGroup;
 import org.tollgate.tls.ProtocolVersion;
 import org.tollgate.tls.SessionCache;
+import org.tollgate.tls.TicketKeys;
 import org.tollgate.tls.TlsConfig;
 import org.tollgate.tls.cert.CertificateVerifier;
 import org.tollgate.tls.cert.CertifiedKey;
@@ -54,12 +55,14 @@ import org.tollgate.tls.cert.DemoCertificates.KeyType;
  *
  * <ul>
  *   <li>{@code TLS12_RSA}: TLS 1.2, TLS_RSA_WITH_AES_128_GCM_SHA256 (the premaster secret
- *       encrypted to the server's RSA-2048 key), resumed by session id (Tollgate) or by
- *       whatever the provider does by default (session id or RFC 5077 ticket);
+ *       encrypted to the server's RSA-2048 key), resumed by session id (Tollgate: a server
+ *       session cache, no ticket keys) or by whatever the provider does by default (session
+ *       id or RFC 5077 ticket);
  *   <li>{@code TLS12_ECDHE}: TLS 1.2, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, x25519,
  *       RSA-2048 certificate, resumed the same way;
  *   <li>{@code TLS13}: TLS 1.3, TLS_AES_128_GCM_SHA256, x25519, ECDSA P-256 certificate,
- *       resumed with a ticket and psk_dhe_ke (a fresh x25519 exchange, no certificate).
+ *       resumed with a ticket and psk_dhe_ke (a fresh x25519 exchange, no certificate);
+ *       Tollgate's server sends one ticket per handshake, SunJSSE's default.
  * </ul>
  *
  * {@code fullHandshake} makes a client that never offers a session; {@code
@@ -229,7 +232,9 @@ public class ResumptionBenchmark {
         TlsConfig.Builder c = TlsConfig.builder().verifier(CertificateVerifier.trusting(List.of(BenchPki.ca())))
                 .versions(versions).cipherSuites(List.of(exchange.suite)).groups(List.of(NamedGroup.X25519));
         if (exchange == Kx.TLS13) {
-            throw new IllegalStateException("this build of Tollgate has no TLS 1.3 resumption yet");
+            // RFC 8446 §4.6.1 tickets sealed with a ticket key; one per handshake, SunJSSE's default,
+            // sends, so that every resumption leaves the client a fresh ticket for the next.
+            s.ticketKeys(TicketKeys.generate()).ticketCount(1);
         }
         server = s.build();
         fullClient = c.build();
