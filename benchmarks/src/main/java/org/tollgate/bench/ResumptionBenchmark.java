@@ -232,8 +232,8 @@ public class ResumptionBenchmark {
         TlsConfig.Builder c = TlsConfig.builder().verifier(CertificateVerifier.trusting(List.of(BenchPki.ca())))
                 .versions(versions).cipherSuites(List.of(exchange.suite)).groups(List.of(NamedGroup.X25519));
         if (exchange == Kx.TLS13) {
-            // RFC 8446 §4.6.1 tickets sealed with a ticket key; one per handshake, SunJSSE's default,
-            // sends, so that every resumption leaves the client a fresh ticket for the next.
+            // RFC 8446 §4.6.1 tickets sealed with a ticket key; one per handshake (SunJSSE's default),
+            // so that every resumption leaves the client a fresh ticket for the next.
             s.ticketKeys(TicketKeys.generate()).ticketCount(1);
         }
         server = s.build();
