@@ -17,6 +17,7 @@
 #   CASE=tls12-resumed benchmarks/loopback.sh   # TLS 1.2 ECDHE-ECDSA, s_time -reuse (session resumption)
 #   CASE=tls12-full benchmarks/loopback.sh      # the same suite, s_time -new (for the ratio)
 #   SERVER_JAR=/path/to/other/tls-server.jar benchmarks/loopback.sh   # e.g. an older build, for A/B
+#   SKIP_BUILD=1 BENCH_JAR=... SERVER_JAR=...                         # use jars built before
 #
 # CASE=tls12-*: TLS 1.2 with TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (x25519) on every server;
 # tls-server gets --versions 1.2 --session-cache 10000 (session ids), s_server -tls1_2 and the
@@ -36,10 +37,12 @@ case "$case_name" in
     *) echo "CASE must be tls13, tls12-full or tls12-resumed" >&2; exit 2 ;;
 esac
 
-(cd "$root" && { mvn -q -o -B package -DskipTests -pl tls-server,benchmarks -am \
-    || mvn -q -B package -DskipTests -pl tls-server,benchmarks -am; })
+if [ -z "${SKIP_BUILD:-}" ]; then
+    (cd "$root" && { mvn -q -o -B package -DskipTests -pl tls-server,benchmarks -am \
+        || mvn -q -B package -DskipTests -pl tls-server,benchmarks -am; })
+fi
 server_jar="${SERVER_JAR:-$root/tls-server/target/tls-server.jar}"
-bench_jar="$here/target/benchmarks.jar"
+bench_jar="${BENCH_JAR:-$here/target/benchmarks.jar}"
 
 work="$(mktemp -d)"
 pids=()
