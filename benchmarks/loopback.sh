@@ -14,6 +14,7 @@
 #   benchmarks/loopback.sh              # 20 s warm-up, 10 s per run: about 2.5 minutes
 #   SECONDS_PER_RUN=5 benchmarks/loopback.sh
 #   JAVA_HOME=/path/to/jdk-25 benchmarks/loopback.sh
+#   CASE=tls13-resumed benchmarks/loopback.sh   # the same, s_time -reuse: TLS 1.3 tickets (PSK with x25519)
 #   CASE=tls12-resumed benchmarks/loopback.sh   # TLS 1.2 ECDHE-ECDSA, s_time -reuse (session resumption)
 #   CASE=tls12-full benchmarks/loopback.sh      # the same suite, s_time -new (for the ratio)
 #   SERVER_JAR=/path/to/other/tls-server.jar benchmarks/loopback.sh   # e.g. an older build, for A/B
@@ -32,9 +33,10 @@ runs=3
 case_name="${CASE:-tls13}"
 case "$case_name" in
     tls13) s_time_args=(-new -tls1_3 -ciphersuites TLS_AES_128_GCM_SHA256) ;;
+    tls13-resumed) s_time_args=(-reuse -tls1_3 -ciphersuites TLS_AES_128_GCM_SHA256) ;;
     tls12-full) s_time_args=(-new -tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256) ;;
     tls12-resumed) s_time_args=(-reuse -tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256) ;;
-    *) echo "CASE must be tls13, tls12-full or tls12-resumed" >&2; exit 2 ;;
+    *) echo "CASE must be tls13, tls13-resumed, tls12-full or tls12-resumed" >&2; exit 2 ;;
 esac
 
 if [ -z "${SKIP_BUILD:-}" ]; then
@@ -81,7 +83,7 @@ start() { # name command...
     wait_for_port "$p"
 }
 
-if [ "$case_name" = tls13 ]; then
+if [ "${case_name#tls13}" != "$case_name" ]; then
     start tollgate "$java" -jar "$server_jar" --host 127.0.0.1 --port PORT --cert "$work/cert.pem" --key "$work/key.pem" \
         --groups x25519 --ciphers TLS_AES_128_GCM_SHA256 --threads 1 --mode https
     start openssl openssl s_server -quiet -accept 127.0.0.1:PORT -cert "$work/cert.pem" -key "$work/key.pem" \
