@@ -216,7 +216,13 @@ public final class RunAll {
                 values.add(f.applyAsDouble(it));
             }
         }
-        if (values.isEmpty() || values.stream().anyMatch(v -> Double.isNaN(v) || Double.isInfinite(v))) {
+        if (values.isEmpty() || values.stream().anyMatch(v -> Double.isNaN(v))) {
+            return Double.NaN;
+        }
+        // An iteration starved of CPU may finish fewer operations than one CPU-clock sample
+        // (64) and yield an infinite rate: leave it out, as one would a stalled iteration.
+        values.removeIf(v -> Double.isInfinite(v));
+        if (values.isEmpty()) {
             return Double.NaN;
         }
         Collections.sort(values);
