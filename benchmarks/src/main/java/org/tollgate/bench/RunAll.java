@@ -201,7 +201,10 @@ public final class RunAll {
 
     /** Megabytes of application data per second of the benchmark thread's CPU, median over iterations. */
     private static double mbPerCpuSecond(RunResult r) {
-        return median(r, it -> BulkBenchmark.WRITE_SIZE / (value(it, "cpuNanos") / value(it, "cpuOps")) * 1e9 / 1e6);
+        // An iteration without a single CPU sample counts as infinite, which median() leaves out.
+        return median(r, it -> value(it, "cpuOps") > 0
+                ? BulkBenchmark.WRITE_SIZE / (value(it, "cpuNanos") / value(it, "cpuOps")) * 1e9 / 1e6
+                : Double.POSITIVE_INFINITY);
     }
 
     private static double value(IterationResult it, String name) {
