@@ -96,7 +96,9 @@ else
         --threads 1 --mode https
     start openssl openssl s_server -quiet -accept 127.0.0.1:PORT -cert "$work/cert.pem" -key "$work/key.pem" \
         -www -tls1_2 -groups x25519 -cipher ECDHE-ECDSA-AES128-GCM-SHA256
-    start jsse "$java" -Djdk.tls.namedGroups=x25519 -cp "$bench_jar" org.tollgate.bench.JsseWwwServer PORT \
+    # SunJSSE signs a TLS 1.2 ServerKeyExchange with an EC key only when the key's curve is
+    # among its named groups; x25519 stays first, so it is still the group agreed on.
+    start jsse "$java" -Djdk.tls.namedGroups=x25519,secp256r1 -cp "$bench_jar" org.tollgate.bench.JsseWwwServer PORT \
         "$work/cert.pem" "$work/key.pem" TLSv1.2 TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
 fi
 
