@@ -14,6 +14,15 @@
 #   benchmarks/loopback.sh              # 20 s warm-up, 10 s per run: about 2.5 minutes
 #   SECONDS_PER_RUN=5 benchmarks/loopback.sh
 #   JAVA_HOME=/path/to/jdk-25 benchmarks/loopback.sh
+#   CASE=tls13-resumed benchmarks/loopback.sh   # the same, s_time -reuse: TLS 1.3 tickets (PSK with x25519)
+#   CASE=tls12-resumed benchmarks/loopback.sh   # TLS 1.2 ECDHE-ECDSA, s_time -reuse (session resumption)
+#   CASE=tls12-full benchmarks/loopback.sh      # the same suite, s_time -new (for the ratio)
+#   SERVER_JAR=/path/to/other/tls-server.jar benchmarks/loopback.sh   # e.g. an older build, for A/B
+#   SKIP_BUILD=1 BENCH_JAR=... SERVER_JAR=...                         # use jars built before
+#
+# CASE=tls12-*: TLS 1.2 with TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (x25519) on every server;
+# tls-server gets --versions 1.2 --session-cache 10000 (session ids), s_server -tls1_2 and the
+# SunJSSE server resume as they do by default (session ids or RFC 5077 tickets).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
@@ -21,11 +30,21 @@ java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 time_per_run="${SECONDS_PER_RUN:-10}"
 warmup_time="${WARMUP_SECONDS:-20}"  # the JIT needs a few thousand connections
 runs=3
+case_name="${CASE:-tls13}"
+case "$case_name" in
+    tls13) s_time_args=(-new -tls1_3 -ciphersuites TLS_AES_128_GCM_SHA256) ;;
+    tls13-resumed) s_time_args=(-reuse -tls1_3 -ciphersuites TLS_AES_128_GCM_SHA256) ;;
+    tls12-full) s_time_args=(-new -tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256) ;;
+    tls12-resumed) s_time_args=(-reuse -tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256) ;;
+    *) echo "CASE must be tls13, tls13-resumed, tls12-full or tls12-resumed" >&2; exit 2 ;;
+esac
 
-(cd "$root" && { mvn -q -o install -DskipTests -pl tls-server,benchmarks -am \
-    || mvn -q install -DskipTests -pl tls-server,benchmarks -am; })
-server_jar="$root/tls-server/target/tls-server.jar"
-bench_jar="$here/target/benchmarks.jar"
+if [ -z "${SKIP_BUILD:-}" ]; then
+    (cd "$root" && { mvn -q -o -B package -DskipTests -pl tls-server,benchmarks -am \
+        || mvn -q -B package -DskipTests -pl tls-server,benchmarks -am; })
+fi
+server_jar="${SERVER_JAR:-$root/tls-server/target/tls-server.jar}"
+bench_jar="${BENCH_JAR:-$here/target/benchmarks.jar}"
 
 work="$(mktemp -d)"
 pids=()
@@ -47,19 +66,30 @@ start() { # name command...
     wait_for_port "$p"
 }
 
-start tollgate "$java" -jar "$server_jar" --host 127.0.0.1 --port PORT --cert "$work/cert.pem" --key "$work/key.pem" \
-    --groups x25519 --ciphers TLS_AES_128_GCM_SHA256 --threads 1 --mode https
-start openssl openssl s_server -quiet -accept 127.0.0.1:PORT -cert "$work/cert.pem" -key "$work/key.pem" \
-    -www -tls1_3 -groups x25519 -ciphersuites TLS_AES_128_GCM_SHA256
-start jsse "$java" -Djdk.tls.namedGroups=x25519 -cp "$bench_jar" org.tollgate.bench.JsseWwwServer PORT \
-    "$work/cert.pem" "$work/key.pem"
+if [ "${case_name#tls13}" != "$case_name" ]; then
+    start tollgate "$java" -jar "$server_jar" --host 127.0.0.1 --port PORT --cert "$work/cert.pem" --key "$work/key.pem" \
+        --groups x25519 --ciphers TLS_AES_128_GCM_SHA256 --threads 1 --mode https
+    start openssl openssl s_server -quiet -accept 127.0.0.1:PORT -cert "$work/cert.pem" -key "$work/key.pem" \
+        -www -tls1_3 -groups x25519 -ciphersuites TLS_AES_128_GCM_SHA256
+    start jsse "$java" -Djdk.tls.namedGroups=x25519 -cp "$bench_jar" org.tollgate.bench.JsseWwwServer PORT \
+        "$work/cert.pem" "$work/key.pem"
+else
+    start tollgate "$java" -jar "$server_jar" --host 127.0.0.1 --port PORT --cert "$work/cert.pem" --key "$work/key.pem" \
+        --groups x25519 --ciphers TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 --versions 1.2 --session-cache 10000 \
+        --threads 1 --mode https
+    start openssl openssl s_server -quiet -accept 127.0.0.1:PORT -cert "$work/cert.pem" -key "$work/key.pem" \
+        -www -tls1_2 -groups x25519 -cipher ECDHE-ECDSA-AES128-GCM-SHA256
+    # SunJSSE signs a TLS 1.2 ServerKeyExchange with an EC key only when the key's curve is
+    # among its named groups; x25519 stays first, so it is still the group agreed on.
+    start jsse "$java" -Djdk.tls.namedGroups=x25519,secp256r1 -cp "$bench_jar" org.tollgate.bench.JsseWwwServer PORT \
+        "$work/cert.pem" "$work/key.pem" TLSv1.2 TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+fi
 
 # One s_time run against NAME; prints server CPU µs per connection and the connection count.
 measure() { # name [seconds]
     local name="$1" seconds="${2:-$time_per_run}" before after out conns
     before="$(cpu_ticks "${pid[$name]}")"
-    out="$(openssl s_time -connect "127.0.0.1:${port[$name]}" -new -time "$seconds" -www / -tls1_3 \
-        -ciphersuites TLS_AES_128_GCM_SHA256 2>&1)"
+    out="$(openssl s_time -connect "127.0.0.1:${port[$name]}" -time "$seconds" -www / "${s_time_args[@]}" 2>&1)"
     after="$(cpu_ticks "${pid[$name]}")"
     conns="$(echo "$out" | sed -n 's/^\([0-9]*\) connections in [0-9.]* real seconds.*/\1/p' | head -1)"
     if [ -z "$conns" ] || [ "$conns" -eq 0 ]; then
@@ -70,6 +100,7 @@ measure() { # name [seconds]
     awk -v b="$before" -v a="$after" -v t="$ticks" -v n="$conns" 'BEGIN { printf "%.0f %d\n", (a - b) * 1e6 / t / n, n }'
 }
 
+echo "case: $case_name (s_time ${s_time_args[*]})"
 "$java" -version 2>&1 | head -1
 openssl version
 echo "$(nproc) CPUs, $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)"
@@ -93,7 +124,7 @@ t="$(echo "${results[tollgate]}" | median)"
 o="$(echo "${results[openssl]}" | median)"
 j="$(echo "${results[jsse]}" | median)"
 echo
-echo "| server | server CPU µs per full handshake + GET (median of $runs) | Tollgate / this |"
+echo "| server | server CPU µs per connection ($case_name: handshake + GET; median of $runs) | Tollgate / this |"
 echo "|---|---|---|"
 awk -v t="$t" -v o="$o" -v j="$j" 'BEGIN {
     printf "| Tollgate tls-server | %d | 1.00 |\n", t

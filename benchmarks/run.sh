@@ -10,7 +10,7 @@ root="$(dirname "$here")"
 java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 
 # Offline first (fast); fall back to Maven Central when something is missing.
-(cd "$root" && { mvn -q -o install -DskipTests -pl benchmarks -am || mvn -q install -DskipTests -pl benchmarks -am; })
+(cd "$root" && { mvn -q -o -B package -DskipTests -pl benchmarks -am || mvn -q -B package -DskipTests -pl benchmarks -am; })
 
 "$java" -version 2>&1 | head -1
 echo "$(nproc) CPUs, $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)"

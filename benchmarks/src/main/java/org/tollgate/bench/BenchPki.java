@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
+import java.security.Security;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
@@ -45,6 +46,12 @@ final class BenchPki {
         if (System.getProperty("jdk.tls.namedGroups") == null) {
             System.setProperty("jdk.tls.namedGroups", "x25519");
         }
+        // JDK 24 and later disable the TLS_RSA_* suites (no forward secrecy) in
+        // jdk.tls.disabledAlgorithms; the TLS 1.2 RSA key exchange benchmark needs them back.
+        String disabled = Security.getProperty("jdk.tls.disabledAlgorithms");
+        if (disabled != null && disabled.contains("TLS_RSA_*")) {
+            Security.setProperty("jdk.tls.disabledAlgorithms", disabled.replace("TLS_RSA_*,", "").replace("TLS_RSA_*", ""));
+        }
     }
 
     private static final DemoCertificates.Pki PKI = DemoCertificates.create(Clock.systemUTC());
@@ -53,6 +60,11 @@ final class BenchPki {
     private static SSLContext clientContext;
 
     private BenchPki() {
+    }
+
+    /** The demo CA every client here trusts. */
+    static X509Certificate ca() {
+        return PKI.ca();
     }
 
     /** The server's key and chain, as the JDK's own key and certificate classes. */

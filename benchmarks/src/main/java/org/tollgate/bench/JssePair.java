@@ -1,13 +1,14 @@
 package org.tollgate.bench;
 
 import java.nio.ByteBuffer;
+import java.util.concurrent.Callable;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLException;
 import org.tollgate.tls.cert.DemoCertificates.KeyType;
 
 /**
- * A SunJSSE client and server SSLEngine joined in memory. The two network buffers stay in
+ * A client and server SSLEngine (SunJSSE, or BouncyCastle's BCJSSE) joined in memory. The two network buffers stay in
  * write mode between calls: one engine wraps into a buffer, the other flips, unwraps and
  * compacts it. Delegated tasks run inline and count for the engine that asked for them.
  */
@@ -26,10 +27,15 @@ final class JssePair {
     long serverNanos;
 
     JssePair(KeyType type) throws Exception {
+        this(BenchPki::jsseClient, () -> BenchPki.jsseServer(type));
+    }
+
+    /** A pair of any provider's engines; their creation counts for each side's CPU time. */
+    JssePair(Callable<SSLEngine> clientFactory, Callable<SSLEngine> serverFactory) throws Exception {
         long t0 = CpuClock.now();
-        client = BenchPki.jsseClient();
+        client = clientFactory.call();
         long t1 = CpuClock.now();
-        server = BenchPki.jsseServer(type);
+        server = serverFactory.call();
         long t2 = CpuClock.now();
         clientNanos += t1 - t0;
         serverNanos += t2 - t1;

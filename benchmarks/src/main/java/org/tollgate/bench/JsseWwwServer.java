@@ -19,10 +19,12 @@ import org.tollgate.tls.cert.CertifiedKey;
 /**
  * A small SunJSSE server for the loopback benchmark (loopback.sh), answering like
  * {@code openssl s_server -www}: it reads a request up to its blank line, sends a short
- * HTTP/1.0 page and closes. TLS 1.3 with TLS_AES_128_GCM_SHA256 only; the key exchange
- * group comes from {@code -Djdk.tls.namedGroups}. One thread per connection.
+ * HTTP/1.0 page and closes. TLS 1.3 with TLS_AES_128_GCM_SHA256 only, unless a protocol and
+ * a suite follow the key (e.g. {@code TLSv1.2 TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}); the
+ * key exchange group comes from {@code -Djdk.tls.namedGroups}. One thread per connection.
+ * Sessions are resumed as SunJSSE does by default.
  *
- * <pre>java -Djdk.tls.namedGroups=x25519 -cp benchmarks.jar org.tollgate.bench.JsseWwwServer PORT CERT.pem KEY.pem</pre>
+ * <pre>java -Djdk.tls.namedGroups=x25519 -cp benchmarks.jar org.tollgate.bench.JsseWwwServer PORT CERT.pem KEY.pem [PROTOCOL SUITE]</pre>
  *
  * It prints "listening on PORT" once the socket is bound (PORT 0 picks a free one).
  */
@@ -34,10 +36,12 @@ public final class JsseWwwServer {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 3) {
-            System.err.println("usage: JsseWwwServer PORT CERT.pem KEY.pem");
+        if (args.length != 3 && args.length != 5) {
+            System.err.println("usage: JsseWwwServer PORT CERT.pem KEY.pem [PROTOCOL SUITE]");
             System.exit(2);
         }
+        String protocol = args.length == 5 ? args[3] : "TLSv1.3";
+        String suite = args.length == 5 ? args[4] : BenchPki.SUITE;
         CertifiedKey key = CertifiedKey.load(Path.of(args[1]), Path.of(args[2]));
         char[] password = "bench".toCharArray();
         KeyStore ks = KeyStore.getInstance("PKCS12");
@@ -50,8 +54,8 @@ public final class JsseWwwServer {
         try (SSLServerSocket server = (SSLServerSocket) ctx.getServerSocketFactory()
                 .createServerSocket(Integer.parseInt(args[0]), 128, InetAddress.getLoopbackAddress())) {
             SSLParameters p = server.getSSLParameters();
-            p.setProtocols(new String[] {"TLSv1.3"});
-            p.setCipherSuites(new String[] {BenchPki.SUITE});
+            p.setProtocols(new String[] {protocol});
+            p.setCipherSuites(new String[] {suite});
             server.setSSLParameters(p);
             System.out.println("listening on " + server.getLocalPort());
             System.out.flush();

@@ -54,6 +54,86 @@ public final class RunAll {
 
     /** One row per benchmark and parameter set other than impl; columns for each impl and the ratio. */
     static String report(Collection<RunResult> results) {
+        List<RunResult> resumption = new ArrayList<>();
+        List<RunResult> others = new ArrayList<>();
+        for (RunResult r : results) {
+            (r.getParams().getBenchmark().contains("ResumptionBenchmark") ? resumption : others).add(r);
+        }
+        return reportTollgateAgainstJsse(others) + (resumption.isEmpty() ? "" : "\n" + reportResumption(resumption));
+    }
+
+    private static final List<String> IMPLS = List.of("tollgate", "jsse", "bcjsse");
+
+    /**
+     * ResumptionBenchmark: for each key exchange, full and resumed handshakes of the three
+     * stacks side by side, then each stack's resumed rate as a multiple of its full rate,
+     * both per CPU second (client + server CPU of the benchmark thread) so that other
+     * processes on the machine count as little as possible.
+     */
+    static String reportResumption(Collection<RunResult> results) {
+        Map<String, Map<String, Map<String, RunResult>>> byKx = new LinkedHashMap<>(); // kx -> method -> impl
+        for (RunResult r : results) {
+            String bench = r.getParams().getBenchmark();
+            String method = bench.substring(bench.lastIndexOf('.') + 1).replace("Handshake", "");
+            byKx.computeIfAbsent(r.getParams().getParam("kx"), k -> new LinkedHashMap<>())
+                    .computeIfAbsent(method, k -> new LinkedHashMap<>()).put(r.getParams().getParam("impl"), r);
+        }
+        StringBuilder out = new StringBuilder();
+        out.append("| key exchange | handshake | metric | Tollgate | SunJSSE | BCJSSE | Tollgate / SunJSSE | Tollgate / BCJSSE |\n");
+        out.append("|---|---|---|---|---|---|---|---|\n");
+        for (Map.Entry<String, Map<String, Map<String, RunResult>>> kx : byKx.entrySet()) {
+            for (String method : List.of("full", "resumed")) {
+                Map<String, RunResult> m = kx.getValue().getOrDefault(method, Map.of());
+                resumptionLine(out, kx.getKey(), method, "handshakes/s, wall clock", m, RunAll::score);
+                resumptionLine(out, kx.getKey(), method, "handshakes per CPU second (client + server)", m,
+                        r -> 1e6 / (perHandshake(r, "serverCpuNanos") + perHandshake(r, "clientCpuNanos")));
+                resumptionLine(out, kx.getKey(), method, "server CPU µs per handshake", m,
+                        r -> perHandshake(r, "serverCpuNanos"));
+                resumptionLine(out, kx.getKey(), method, "client CPU µs per handshake", m,
+                        r -> perHandshake(r, "clientCpuNanos"));
+                resumptionLine(out, kx.getKey(), method, "share really resumed", m,
+                        r -> median(r, it -> value(it, "resumed") / value(it, "handshakes")));
+                resumptionLine(out, kx.getKey(), method, "bytes allocated per handshake", m,
+                        r -> secondary(r, "gc.alloc.rate.norm"));
+            }
+        }
+        out.append("\nResumed as a multiple of full, same stack and run (CPU-normalised rates; server CPU alone in brackets):\n\n");
+        out.append("| key exchange | Tollgate | SunJSSE | BCJSSE |\n|---|---|---|---|\n");
+        for (Map.Entry<String, Map<String, Map<String, RunResult>>> kx : byKx.entrySet()) {
+            out.append("| ").append(kx.getKey());
+            for (String impl : IMPLS) {
+                RunResult full = kx.getValue().getOrDefault("full", Map.of()).get(impl);
+                RunResult resumed = kx.getValue().getOrDefault("resumed", Map.of()).get(impl);
+                if (full == null || resumed == null) {
+                    out.append(" | —");
+                    continue;
+                }
+                double both = (perHandshake(full, "serverCpuNanos") + perHandshake(full, "clientCpuNanos"))
+                        / (perHandshake(resumed, "serverCpuNanos") + perHandshake(resumed, "clientCpuNanos"));
+                double server = perHandshake(full, "serverCpuNanos") / perHandshake(resumed, "serverCpuNanos");
+                out.append(String.format(Locale.ROOT, " | %.1f× (%.1f×)", both, server));
+            }
+            out.append(" |\n");
+        }
+        return out.toString();
+    }
+
+    private static void resumptionLine(StringBuilder out, String kx, String method, String metric,
+            Map<String, RunResult> byImpl, ToDoubleFunction<RunResult> f) {
+        double[] v = new double[IMPLS.size()];
+        for (int i = 0; i < v.length; i++) {
+            RunResult r = byImpl.get(IMPLS.get(i));
+            v[i] = r == null ? Double.NaN : f.applyAsDouble(r);
+        }
+        out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s |%n", kx, method, metric,
+                fmt(v[0]), fmt(v[1]), fmt(v[2]), ratio(v[0], v[1]), ratio(v[0], v[2])));
+    }
+
+    private static String ratio(double a, double b) {
+        return Double.isNaN(a) || Double.isNaN(b) || b == 0 ? "—" : String.format(Locale.ROOT, "%.2f", a / b);
+    }
+
+    private static String reportTollgateAgainstJsse(Collection<RunResult> results) {
         Map<String, Map<String, RunResult>> rows = new LinkedHashMap<>();
         for (RunResult r : results) {
             String bench = r.getParams().getBenchmark();
@@ -121,7 +201,10 @@ public final class RunAll {
 
     /** Megabytes of application data per second of the benchmark thread's CPU, median over iterations. */
     private static double mbPerCpuSecond(RunResult r) {
-        return median(r, it -> BulkBenchmark.WRITE_SIZE / (value(it, "cpuNanos") / value(it, "cpuOps")) * 1e9 / 1e6);
+        // An iteration without a single CPU sample counts as infinite, which median() leaves out.
+        return median(r, it -> value(it, "cpuOps") > 0
+                ? BulkBenchmark.WRITE_SIZE / (value(it, "cpuNanos") / value(it, "cpuOps")) * 1e9 / 1e6
+                : Double.POSITIVE_INFINITY);
     }
 
     private static double value(IterationResult it, String name) {
@@ -137,6 +220,12 @@ public final class RunAll {
             }
         }
         if (values.isEmpty() || values.stream().anyMatch(v -> Double.isNaN(v))) {
+            return Double.NaN;
+        }
+        // An iteration starved of CPU may finish fewer operations than one CPU-clock sample
+        // (64) and yield an infinite rate: leave it out, as one would a stalled iteration.
+        values.removeIf(v -> Double.isInfinite(v));
+        if (values.isEmpty()) {
             return Double.NaN;
         }
         Collections.sort(values);

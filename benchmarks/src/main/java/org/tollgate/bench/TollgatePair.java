@@ -21,8 +21,16 @@ final class TollgatePair {
     long serverNanos;
 
     TollgatePair(TlsConfig clientConfig, TlsConfig serverConfig) {
+        this(clientConfig, serverConfig, -1);
+    }
+
+    /**
+     * With a {@code port}, the client offers and caches sessions under "localhost:port"
+     * (session resumption); without (-1), it never resumes.
+     */
+    TollgatePair(TlsConfig clientConfig, TlsConfig serverConfig, int port) {
         long t0 = CpuClock.now();
-        client = TlsEngine.client(clientConfig, BenchPki.HOST);
+        client = port > 0 ? TlsEngine.client(clientConfig, BenchPki.HOST, port) : TlsEngine.client(clientConfig, BenchPki.HOST);
         long t1 = CpuClock.now();
         server = TlsEngine.server(serverConfig);
         long t2 = CpuClock.now();

@@ -149,7 +149,7 @@ public final class TlsEngine {
             return;
         }
         try {
-            while (!inboundClosed && records.read(fromNetwork)) {
+            while (!inboundClosed && records.read(fromNetwork, applicationData)) {
                 processRecord();
             }
             if (inboundClosed) {
@@ -220,7 +220,11 @@ public final class TlsEngine {
                     // RFC 8446 §5.1: handshake messages must not be interleaved with other record types.
                     throw TlsException.unexpectedMessage("application data inside a fragmented handshake message");
                 }
-                applicationData.write(content, off, len);
+                if (records.contentInSink()) {
+                    applicationData.commit(len); // decrypted in place at the end of applicationData
+                } else {
+                    applicationData.write(content, off, len);
+                }
                 return;
             default:
                 throw TlsException.unexpectedMessage("unexpected record type " + ContentType.name(type));

@@ -21,4 +21,12 @@ public interface Aead {
      * and returns the plaintext length. A wrong tag is {@code bad_record_mac}. {@code out} may be {@code in}.
      */
     int open(byte[] nonce, byte[] aad, byte[] in, int inOff, int len, byte[] out, int outOff) throws TlsException;
+
+    /**
+     * Lets this instance reuse resources of {@code previous}, the instance it replaces for the
+     * same direction of the same connection (a new traffic key), which is not used again.
+     * Implementations without reusable state ignore it.
+     */
+    default void takeCipherFrom(Aead previous) {
+    }
 }

@@ -45,9 +45,20 @@ enum EcCurve {
      * curve we do not implement here. Compares the domain parameters, not a name, because
      * a key's {@link ECParameterSpec} need not carry one.
      */
+    private record Match(ECParameterSpec spec, EcCurve curve) {
+    }
+
+    private static volatile Match lastMatch;
+
     static EcCurve of(ECParameterSpec spec) {
         if (spec == null || !(spec.getCurve().getField() instanceof ECFieldFp)) {
             return null;
+        }
+        // Keys of one curve usually share one (immutable) parameter object: remember the last
+        // match and skip the comparisons, which convert six field elements to BigIntegers.
+        Match last = lastMatch;
+        if (last != null && last.spec() == spec) {
+            return last.curve();
         }
         BigInteger p = ((ECFieldFp) spec.getCurve().getField()).getP();
         for (EcCurve c : values()) {
@@ -57,6 +68,7 @@ enum EcCurve {
                     && c.curve.getB().toBigInteger().equals(spec.getCurve().getB())
                     && c.generator.getAffineXCoord().toBigInteger().equals(spec.getGenerator().getAffineX())
                     && c.generator.getAffineYCoord().toBigInteger().equals(spec.getGenerator().getAffineY())) {
+                lastMatch = new Match(spec, c);
                 return c;
             }
         }

@@ -19,6 +19,10 @@ import org.tollgate.tls.TlsException;
  *
  * <p>One {@link Cipher} and one key object per instance, re-initialised with the record's
  * nonce for each call: the only per-record allocation left is the JCA parameter object.
+ * {@code Cipher.getInstance} (a provider look-up) is the expensive part of making one, and
+ * a connection makes four per direction's life (handshake keys, then application keys, then
+ * each KeyUpdate), so the {@link Cipher} is taken over from the instance this one replaces
+ * ({@link #takeCipherFrom}) and looked up only when there is none to take.
  * The JDK refuses to encrypt twice with the same key and nonce under AES-GCM and
  * ChaCha20-Poly1305; TLS never does (RFC 8446 §5.3), so that refusal surfaces as
  * {@code internal_error}.
@@ -36,7 +40,8 @@ final class JcaAead implements Aead {
     private final CipherSuite suite;
     private final boolean gcm;
     private final SecretKeySpec key;
-    private final Cipher cipher;
+    /** Looked up on first use unless taken over from the previous key's instance. */
+    private Cipher cipher;
     /** ChaCha20-Poly1305 only: the nonce of the last init, to dodge the JDK's re-init check. */
     private final byte[] lastNonce;
 
@@ -48,17 +53,40 @@ final class JcaAead implements Aead {
         this.suite = suite;
         this.gcm = suite.isAesGcm();
         this.key = new SecretKeySpec(key, gcm ? "AES" : "ChaCha20");
-        try {
-            this.cipher = Cipher.getInstance(suite.cipherTransformation());
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("this JDK lacks " + suite.cipherTransformation(), e);
-        }
         this.lastNonce = gcm ? null : new byte[NONCE_LENGTH];
+    }
+
+    /**
+     * Takes the JCA cipher of {@code previous}, the instance whose key this one replaces in
+     * the same direction, when both use the same transformation; {@code previous} must not be
+     * used afterwards (if it is, it looks up a cipher of its own). Every call initialises the
+     * cipher with this instance's key and the record's nonce, so nothing carries over.
+     */
+    @Override
+    public void takeCipherFrom(Aead previous) {
+        if (cipher == null && previous instanceof JcaAead && ((JcaAead) previous).cipher != null
+                && suite.cipherTransformation().equals(((JcaAead) previous).suite.cipherTransformation())) {
+            JcaAead p = (JcaAead) previous;
+            cipher = p.cipher;
+            p.cipher = null;
+        }
+    }
+
+    private Cipher cipher() throws TlsException {
+        if (cipher == null) {
+            try {
+                cipher = Cipher.getInstance(suite.cipherTransformation());
+            } catch (GeneralSecurityException e) {
+                throw TlsException.internalError("this JDK lacks " + suite.cipherTransformation(), e);
+            }
+        }
+        return cipher;
     }
 
     @Override
     public int seal(byte[] nonce, byte[] aad, byte[] in, int inOff, int len, byte[] out, int outOff)
             throws TlsException {
+        Cipher cipher = cipher();
         try {
             cipher.init(Cipher.ENCRYPT_MODE, key, parameters(nonce));
             remember(nonce);
@@ -79,6 +107,7 @@ final class JcaAead implements Aead {
             throw new TlsException(Alert.BAD_RECORD_MAC, "record authentication failed: " + len
                     + " bytes of ciphertext cannot hold a " + TAG_LENGTH + "-byte tag");
         }
+        Cipher cipher = cipher();
         try {
             AlgorithmParameterSpec parameters = parameters(nonce);
             if (lastNonce != null && Arrays.equals(nonce, lastNonce)) {

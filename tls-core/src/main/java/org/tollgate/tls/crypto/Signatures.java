@@ -116,18 +116,31 @@ final class Signatures {
 
     // ---- ECDSA -------------------------------------------------------------------------
 
+    /** A signing key as BouncyCastle wants it, derived once per key: a server signs with the same key again and again. */
+    private record EcSigningKey(PrivateKey key, EcCurve curve, ECPrivateKeyParameters parameters) {
+    }
+
+    /** The last EC key used to sign (null curve: not one of ours, signed by the JCA). */
+    private static volatile EcSigningKey lastEc;
+
     private static byte[] ecdsaSign(SignatureScheme scheme, PrivateKey key, byte[] message, SecureRandom random)
             throws GeneralSecurityException, IOException {
-        EcCurve curve = key instanceof ECPrivateKey ? EcCurve.of(((ECPrivateKey) key).getParams()) : null;
-        if (curve == null) {
+        EcSigningKey k = lastEc;
+        if (k == null || k.key() != key) {
+            EcCurve curve = key instanceof ECPrivateKey ? EcCurve.of(((ECPrivateKey) key).getParams()) : null;
+            k = new EcSigningKey(key, curve,
+                    curve == null ? null : new ECPrivateKeyParameters(((ECPrivateKey) key).getS(), curve.domain));
+            lastEc = k;
+        }
+        if (k.curve() == null) {
             return jcaSign(scheme.jcaAlgorithm(), null, key, message, random);
         }
         byte[] hash = MessageDigest.getInstance(hashName(scheme)).digest(message);
         // RFC 6979: k = HMAC_DRBG(private key, hash), with the scheme's hash.
         ECDSASigner signer = new ECDSASigner(new HMacDSAKCalculator(bcDigest(scheme)));
-        signer.init(true, new ECPrivateKeyParameters(((ECPrivateKey) key).getS(), curve.domain));
+        signer.init(true, k.parameters());
         BigInteger[] rs = signer.generateSignature(hash);
-        return StandardDSAEncoding.INSTANCE.encode(curve.order, rs[0], rs[1]);
+        return StandardDSAEncoding.INSTANCE.encode(k.curve().order, rs[0], rs[1]);
     }
 
     private static boolean ecdsaVerify(SignatureScheme scheme, PublicKey key, byte[] message, byte[] signature)

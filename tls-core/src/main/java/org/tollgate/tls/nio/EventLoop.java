@@ -282,7 +282,11 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     private static final class ScheduledTask implements Timer, Comparable<ScheduledTask> {
         final long deadline;
-        final Runnable task;
+        /**
+         * Dropped on cancel: a cancelled timer stays queued until its deadline, and must not
+         * keep what its task refers to (a closed connection, its buffers) alive until then.
+         */
+        volatile Runnable task;
         long sequence;
         volatile boolean cancelled;
         private final AtomicBoolean done = new AtomicBoolean();
@@ -296,6 +300,7 @@ public final class EventLoop implements Executor, AutoCloseable {
         public boolean cancel() {
             if (done.compareAndSet(false, true)) {
                 cancelled = true;
+                task = null;
                 return true;
             }
             return false;

@@ -38,6 +38,13 @@ public final class RecordCipher implements RecordProtection {
     }
 
     @Override
+    public void replace(RecordProtection previous) {
+        if (previous instanceof RecordCipher) {
+            aead.takeCipherFrom(((RecordCipher) previous).aead);
+        }
+    }
+
+    @Override
     public long sequenceNumber() {
         return sequenceNumber;
     }
@@ -112,31 +119,30 @@ public final class RecordCipher implements RecordProtection {
     }
 
     /**
-     * Decrypts the record whose 5-byte header is at {@code off} and whose body follows it,
-     * in place. Returns the content length; the content starts at {@code off + HEADER_LENGTH}
-     * and its type is then {@link #contentType()}. Padding is stripped (RFC 8446 §5.4).
+     * Decrypts the record whose 5-byte header is at {@code src[off]} and whose body follows
+     * it, into {@code dst} at {@code dstOff} (which may be in place). Returns the content
+     * length; its type is then {@link #contentType()}. Padding is stripped (RFC 8446 §5.4).
      */
     @Override
-    public int openInPlace(byte[] buf, int off, int bodyLength) throws TlsException {
+    public int open(byte[] src, int off, int bodyLength, byte[] dst, int dstOff) throws TlsException {
         if (bodyLength < Aead.TAG_LENGTH + 1) {
             throw new TlsException(Alert.BAD_RECORD_MAC, "protected record of " + bodyLength + " bytes is too short to hold a tag");
         }
-        System.arraycopy(buf, off, header, 0, HEADER_LENGTH);
-        int body = off + HEADER_LENGTH;
-        int inner = aead.open(nextNonce(), header, buf, body, bodyLength, buf, body);
+        System.arraycopy(src, off, header, 0, HEADER_LENGTH);
+        int inner = aead.open(nextNonce(), header, src, off + HEADER_LENGTH, bodyLength, dst, dstOff);
         if (inner > MAX_PLAINTEXT + 1) {
             // RFC 8446 §5.4: the full encoded TLSInnerPlaintext MUST NOT exceed 2^14 + 1 octets.
             throw new TlsException(Alert.RECORD_OVERFLOW, "decrypted record of " + inner + " bytes exceeds 2^14 + 1");
         }
         int i = inner - 1;
-        while (i >= 0 && buf[body + i] == 0) {
+        while (i >= 0 && dst[dstOff + i] == 0) {
             i--;
         }
         if (i < 0) {
             // RFC 8446 §5.4: no non-zero octet in the cleartext is unexpected_message.
             throw TlsException.unexpectedMessage("protected record holds only padding, no content type");
         }
-        contentType = buf[body + i] & 0xFF;
+        contentType = dst[dstOff + i] & 0xFF;
         return i;
     }
 

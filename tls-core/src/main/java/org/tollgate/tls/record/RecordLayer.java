@@ -24,16 +24,27 @@ public final class RecordLayer {
     private int recordType;
     private int recordContentLength;
     private boolean recordWasProtected;
+    private byte[] content = in;
+    private int contentOffset = RecordCipher.HEADER_LENGTH;
+    private boolean contentInSink;
 
     public OutputBuffer output() {
         return out;
     }
 
+    /** Switches to new write keys; the new protection may take over the old one's cipher object. */
     public void setWriteCipher(RecordProtection c) {
+        if (writeCipher != null && c != null && c != writeCipher) {
+            c.replace(writeCipher);
+        }
         this.writeCipher = c;
     }
 
+    /** Switches to new read keys; the new protection may take over the old one's cipher object. */
     public void setReadCipher(RecordProtection c) {
+        if (readCipher != null && c != null && c != readCipher) {
+            c.replace(readCipher);
+        }
         this.readCipher = c;
     }
 
@@ -120,13 +131,29 @@ public final class RecordLayer {
     /**
      * Takes bytes from {@code src} until one whole record has arrived; returns true when it
      * has, and then {@link #recordType()}, {@link #content()} and friends describe it until
-     * the next call. Returns false when {@code src} ran dry first.
+     * the next call. Returns false when {@code src} ran dry first. Protected records are
+     * decrypted into the free space at the end of {@code plaintext} (reserved, not committed:
+     * the caller commits it when it keeps the content there, see {@link #contentInSink()}).
      */
-    public boolean read(ByteBuffer src) throws TlsException {
+    public boolean read(ByteBuffer src, OutputBuffer plaintext) throws TlsException {
         if (recordReady) {
             recordReady = false;
             inFill = 0;
             inLength = -1;
+        }
+        if (inFill == 0 && src.hasArray() && readCipher != null && src.remaining() >= RecordCipher.HEADER_LENGTH) {
+            // Fast path: a whole protected record in the caller's heap buffer is opened straight
+            // from there into the sink, without the copy into our own record buffer.
+            byte[] a = src.array();
+            int p = src.arrayOffset() + src.position();
+            int length = checkHeader(a, p);
+            if (isProtected(a[p] & 0xFF) && src.remaining() >= RecordCipher.HEADER_LENGTH + length) {
+                inLength = length;
+                openProtected(a, p, plaintext);
+                src.position(src.position() + RecordCipher.HEADER_LENGTH + length);
+                recordReady = true;
+                return true;
+            }
         }
         if (inLength < 0) {
             int n = Math.min(RecordCipher.HEADER_LENGTH - inFill, src.remaining());
@@ -135,7 +162,7 @@ public final class RecordLayer {
             if (inFill < RecordCipher.HEADER_LENGTH) {
                 return false;
             }
-            inLength = checkHeader();
+            inLength = checkHeader(in, 0);
         }
         int total = RecordCipher.HEADER_LENGTH + inLength;
         int n = Math.min(total - inFill, src.remaining());
@@ -144,21 +171,21 @@ public final class RecordLayer {
         if (inFill < total) {
             return false;
         }
-        open();
+        open(plaintext);
         recordReady = true;
         return true;
     }
 
     /** Checks a record header before any of its body is read; returns the body length. */
-    private int checkHeader() throws TlsException {
-        int type = in[0] & 0xFF;
-        int length = ((in[3] & 0xFF) << 8) | (in[4] & 0xFF);
+    private int checkHeader(byte[] b, int at) throws TlsException {
+        int type = b[at] & 0xFF;
+        int length = ((b[at + 3] & 0xFF) << 8) | (b[at + 4] & 0xFF);
         if (!ContentType.isKnown(type)) {
             throw TlsException.unexpectedMessage(describeGarbage(type));
         }
-        if ((in[1] & 0xFF) != 0x03) {
+        if ((b[at + 1] & 0xFF) != 0x03) {
             // RFC 8446 §5.1: legacy_record_version is 0x03xx; anything else is not TLS.
-            throw TlsException.decodeError(String.format("record version 0x%02x%02x is not TLS", in[1], in[2]));
+            throw TlsException.decodeError(String.format("record version 0x%02x%02x is not TLS", b[at + 1], b[at + 2]));
         }
         boolean protectedRecord = isProtected(type);
         int max = protectedRecord ? RecordCipher.MAX_CIPHERTEXT : RecordCipher.MAX_PLAINTEXT;
@@ -195,26 +222,38 @@ public final class RecordLayer {
         return String.format("unknown record content type 0x%02x", firstByte);
     }
 
-    private void open() throws TlsException {
+    private void open(OutputBuffer plaintext) throws TlsException {
         int type = in[0] & 0xFF;
         if (type == ContentType.APPLICATION_DATA && readCipher == null) {
             throw TlsException.unexpectedMessage("application data before the handshake established keys");
         }
         if (isProtected(type)) {
-            recordContentLength = readCipher.openInPlace(in, 0, inLength);
-            recordType = readCipher.contentType();
-            recordWasProtected = true;
-            if (recordType == ContentType.CHANGE_CIPHER_SPEC || !ContentType.isKnown(recordType)) {
-                // RFC 8446 §5: an encrypted change_cipher_spec is unexpected_message.
-                throw TlsException.unexpectedMessage("protected record of inner type " + ContentType.name(recordType));
-            }
-            if (recordContentLength == 0 && recordType != ContentType.APPLICATION_DATA) {
-                throw TlsException.unexpectedMessage("zero-length protected " + ContentType.name(recordType) + " record");
-            }
+            openProtected(in, 0, plaintext);
         } else {
             recordType = type;
+            content = in;
+            contentOffset = RecordCipher.HEADER_LENGTH;
             recordContentLength = inLength;
             recordWasProtected = false;
+            contentInSink = false;
+        }
+    }
+
+    /** Decrypts the protected record at {@code src[off]} (header, then {@code inLength} bytes) into {@code plaintext}. */
+    private void openProtected(byte[] src, int off, OutputBuffer plaintext) throws TlsException {
+        int at = plaintext.reserve(inLength);
+        recordContentLength = readCipher.open(src, off, inLength, plaintext.array(), at);
+        content = plaintext.array();
+        contentOffset = at;
+        contentInSink = true;
+        recordType = readCipher.contentType();
+        recordWasProtected = true;
+        if (recordType == ContentType.CHANGE_CIPHER_SPEC || !ContentType.isKnown(recordType)) {
+            // RFC 8446 §5: an encrypted change_cipher_spec is unexpected_message.
+            throw TlsException.unexpectedMessage("protected record of inner type " + ContentType.name(recordType));
+        }
+        if (recordContentLength == 0 && recordType != ContentType.APPLICATION_DATA) {
+            throw TlsException.unexpectedMessage("zero-length protected " + ContentType.name(recordType) + " record");
         }
     }
 
@@ -230,11 +269,20 @@ public final class RecordLayer {
 
     /** The record's content: the array, from {@link #contentOffset()}, {@link #contentLength()} bytes. */
     public byte[] content() {
-        return in;
+        return content;
     }
 
     public int contentOffset() {
-        return RecordCipher.HEADER_LENGTH;
+        return contentOffset;
+    }
+
+    /**
+     * True when the content was decrypted into the sink given to {@link #read}, at the offset
+     * its {@code reserve} returned: committing {@link #contentLength()} bytes there keeps it
+     * without a copy. False when it sits in this layer's own buffer (records in the clear).
+     */
+    public boolean contentInSink() {
+        return contentInSink;
     }
 
     public int contentLength() {

@@ -18,11 +18,23 @@ public interface RecordProtection {
     int sealInPlace(byte[] buf, int off, int length, int contentType, int padding) throws TlsException;
 
     /**
-     * Opens the record whose 5-byte header is at {@code off}; the content is left at
+     * Opens the record whose 5-byte header is at {@code src[off]} and whose protected body of
+     * {@code bodyLength} bytes follows it, writing the content into {@code dst} at
+     * {@code dstOff} ({@code dst} needs {@code bodyLength} bytes of room there; it may be
+     * {@code src} when {@code dstOff} is {@code off + HEADER_LENGTH}). Returns the content
+     * length; its type is then {@link #contentType()}. {@code src} is not modified unless it
+     * is {@code dst}.
+     */
+    int open(byte[] src, int off, int bodyLength, byte[] dst, int dstOff) throws TlsException;
+
+    /**
+     * Opens the record whose 5-byte header is at {@code off} in place; the content is left at
      * {@code off + HEADER_LENGTH}. Returns the content length; its type is then
      * {@link #contentType()}.
      */
-    int openInPlace(byte[] buf, int off, int bodyLength) throws TlsException;
+    default int openInPlace(byte[] buf, int off, int bodyLength) throws TlsException {
+        return open(buf, off, bodyLength, buf, off + RecordCipher.HEADER_LENGTH);
+    }
 
     /** The content type of the record just opened. */
     int contentType();
@@ -39,4 +51,12 @@ public interface RecordProtection {
      * header carries the real type (TLS 1.2, RFC 5246 §6.2.3).
      */
     boolean hidesContentType();
+
+    /**
+     * Called when this protection replaces {@code previous} for the same direction (new
+     * keys): it may take over reusable resources, such as the JCA cipher object. {@code
+     * previous} is not used afterwards.
+     */
+    default void replace(RecordProtection previous) {
+    }
 }

@@ -54,6 +54,13 @@ public final class Tls12RecordCipher implements RecordProtection {
     }
 
     @Override
+    public void replace(RecordProtection previous) {
+        if (previous instanceof Tls12RecordCipher) {
+            aead.takeCipherFrom(((Tls12RecordCipher) previous).aead);
+        }
+    }
+
+    @Override
     public long sequenceNumber() {
         return sequenceNumber;
     }
@@ -123,15 +130,13 @@ public final class Tls12RecordCipher implements RecordProtection {
         int bodyLength;
         if (explicitNonce) {
             // Encrypt first (the cipher is copy-safe), moving the content 8 bytes on to make
-            // room for the explicit nonce, then write the nonce in front.
-            byte[] explicit = new byte[EXPLICIT_NONCE_LENGTH];
-            for (int i = 0; i < 8; i++) {
-                explicit[i] = (byte) (seq >>> (56 - 8 * i));
-            }
+            // room for the explicit nonce, then write the nonce's explicit part in front.
             System.arraycopy(iv, 0, nonce, 0, 4);
-            System.arraycopy(explicit, 0, nonce, 4, EXPLICIT_NONCE_LENGTH);
+            for (int i = 0; i < 8; i++) {
+                nonce[4 + i] = (byte) (seq >>> (56 - 8 * i));
+            }
             int n = aead.seal(nonce, aad, buf, body, length, buf, body + EXPLICIT_NONCE_LENGTH);
-            System.arraycopy(explicit, 0, buf, body, EXPLICIT_NONCE_LENGTH);
+            System.arraycopy(nonce, 4, buf, body, EXPLICIT_NONCE_LENGTH);
             bodyLength = EXPLICIT_NONCE_LENGTH + n;
         } else {
             chachaNonce(seq);
@@ -154,7 +159,7 @@ public final class Tls12RecordCipher implements RecordProtection {
     }
 
     @Override
-    public int openInPlace(byte[] buf, int off, int bodyLength) throws TlsException {
+    public int open(byte[] src, int off, int bodyLength, byte[] dst, int dstOff) throws TlsException {
         int prefix = explicitNonce ? EXPLICIT_NONCE_LENGTH : 0;
         if (bodyLength < prefix + Aead.TAG_LENGTH) {
             throw new TlsException(Alert.BAD_RECORD_MAC, "protected record of " + bodyLength
@@ -166,17 +171,17 @@ public final class Tls12RecordCipher implements RecordProtection {
             throw new TlsException(Alert.RECORD_OVERFLOW, "protected record would hold " + plaintextLength
                     + " bytes, more than 2^14");
         }
-        int type = buf[off] & 0xFF;
+        int type = src[off] & 0xFF;
         long seq = nextSequenceNumber();
         int body = off + RecordCipher.HEADER_LENGTH;
         additionalData(seq, type, plaintextLength);
         if (explicitNonce) {
-            gcmNonce(buf, body);
+            gcmNonce(src, body);
         } else {
             chachaNonce(seq);
         }
-        // The plaintext lands at the start of the body, over the explicit nonce (copy-safe).
-        int n = aead.open(nonce, aad, buf, body + prefix, bodyLength - prefix, buf, body);
+        // In place, the plaintext lands at the start of the body, over the explicit nonce (copy-safe).
+        int n = aead.open(nonce, aad, src, body + prefix, bodyLength - prefix, dst, dstOff);
         contentType = type;
         return n;
     }
