@@ -443,7 +443,7 @@ final class ClientConnection {
         upstream = null;
         u.close();
         backend.connectionClosed();
-        proxy.stats.backendFailures.incrementAndGet();
+        proxy.stats.backendFailed(backend);
         cancel(backendTimer);
         LOG.log(Level.INFO, "backend " + backend.name() + ": " + e.getMessage());
         Backend failed = backend;
@@ -541,7 +541,7 @@ final class ClientConnection {
             }
         } catch (HttpException e) {
             LOG.log(Level.WARNING, "bad response from " + u.backend.name() + ": " + e.getMessage());
-            proxy.stats.backendFailures.incrementAndGet();
+            proxy.stats.backendFailed(u.backend);
             sendError(502, "the backend sent an invalid response", 0);
             return true;
         }
@@ -588,7 +588,7 @@ final class ClientConnection {
         } else {
             u.close();
         }
-        if (closeAfter || clientEof || !requestDone) {
+        if (closeAfter || clientEof || !requestDone || proxy.isClosing()) {
             state = State.CLOSING;
         } else {
             state = State.READ_HEAD;
@@ -650,7 +650,7 @@ final class ClientConnection {
                 return;
             }
             LOG.log(Level.INFO, "backend " + upstream.backend.name() + " silent for " + proxy.config().backendTimeout().toMillis() + " ms");
-            proxy.stats.backendFailures.incrementAndGet();
+            proxy.stats.backendFailed(upstream.backend);
             if (responseHeadSent) {
                 close();
             } else {
@@ -673,6 +673,13 @@ final class ClientConnection {
         }
         transport.shutdownOutput();
         lingerTimer = loop.schedule(LINGER, this::close);
+    }
+
+    /** Shutting down (loop thread): a connection waiting for its next request closes now; others finish first. */
+    void drainIfIdle() {
+        if (state == State.READ_HEAD && parser.isIdle() && !in.hasRemaining()) {
+            close();
+        }
     }
 
     void close() {

@@ -42,12 +42,13 @@ import org.tollgate.tls.nio.TlsChannel;
 public final class L7Proxy implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(L7Proxy.class.getName());
 
-    private final ProxyConfig config;
+    private volatile ProxyConfig config;
     private final EventLoopGroup loops;
     private final Map<EventLoop, UpstreamPool> upstreams = new HashMap<>();
     private final ServerSocketChannel server;
     private final Set<ClientConnection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closing = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
     final Stats stats = new Stats();
 
     /** Counters shared by the loops. */
@@ -58,6 +59,8 @@ public final class L7Proxy implements AutoCloseable {
         private final Map<Integer, AtomicLong> statuses = new ConcurrentHashMap<>();
         private final Map<Integer, AtomicLong> refusals = new ConcurrentHashMap<>();
         private final Map<String, AtomicLong> perBackend = new ConcurrentHashMap<>();
+        private final Map<String, AtomicLong> failuresPerBackend = new ConcurrentHashMap<>();
+        final AtomicLong reloads = new AtomicLong();
 
         void responded(int status) {
             statuses.computeIfAbsent(status, s -> new AtomicLong()).incrementAndGet();
@@ -69,6 +72,13 @@ public final class L7Proxy implements AutoCloseable {
 
         void forwarded(Backend b) {
             perBackend.computeIfAbsent(b.name(), s -> new AtomicLong()).incrementAndGet();
+        }
+
+        void backendFailed(Backend b) {
+            backendFailures.incrementAndGet();
+            if (b != null) {
+                failuresPerBackend.computeIfAbsent(b.name(), s -> new AtomicLong()).incrementAndGet();
+            }
         }
 
         public long accepted() {
@@ -97,6 +107,33 @@ public final class L7Proxy implements AutoCloseable {
             return n == null ? 0 : n.get();
         }
 
+        /** Connect failures, resets, timeouts and invalid responses of the backend named {@code name}. */
+        public long failuresOf(String name) {
+            AtomicLong n = failuresPerBackend.get(name);
+            return n == null ? 0 : n.get();
+        }
+
+        /** Every status answered so far with its count, in status order. */
+        public Map<Integer, Long> responsesByStatus() {
+            return snapshot(statuses);
+        }
+
+        /** Every refusal status (parser, limits) with its count, in status order. */
+        public Map<Integer, Long> refusalsByStatus() {
+            return snapshot(refusals);
+        }
+
+        /** Configurations applied by {@link L7Proxy#reload(ProxyConfig)}. */
+        public long reloads() {
+            return reloads.get();
+        }
+
+        private static Map<Integer, Long> snapshot(Map<Integer, AtomicLong> counters) {
+            Map<Integer, Long> m = new java.util.TreeMap<>();
+            counters.forEach((k, v) -> m.put(k, v.get()));
+            return m;
+        }
+
         /** Attempts sent to the backend named {@code name} (retries included). */
         public long forwardedTo(String name) {
             AtomicLong n = perBackend.get(name);
@@ -108,7 +145,7 @@ public final class L7Proxy implements AutoCloseable {
         this.config = config;
         this.loops = new EventLoopGroup(config.eventLoops(), "lb-l7");
         for (EventLoop l : loops.loops()) {
-            upstreams.put(l, new UpstreamPool(l, config));
+            upstreams.put(l, new UpstreamPool(l, this));
         }
         try {
             server = ServerSocketChannel.open();
@@ -139,8 +176,33 @@ public final class L7Proxy implements AutoCloseable {
         }
     }
 
+    /** The configuration in force: the one given to {@link #start} or the last {@link #reload}. */
     public ProxyConfig config() {
         return config;
+    }
+
+    /**
+     * Puts {@code next} in force without touching open connections: requests whose head
+     * is parsed from now on are routed by its routes to its pools, connections accepted
+     * from now on get its TLS settings, and exchanges in flight finish with the pools they
+     * started with. The listening address and the number of event loops cannot change
+     * (start another proxy for that).
+     *
+     * @throws IllegalArgumentException if {@code next} listens elsewhere or wants another loop count
+     */
+    public void reload(ProxyConfig next) {
+        Objects.requireNonNull(next);
+        ProxyConfig now = config;
+        if (!next.listen().equals(now.listen())) {
+            throw new IllegalArgumentException("a reload cannot move the listener from " + now.listen() + " to " + next.listen());
+        }
+        if (next.eventLoops() != now.eventLoops()) {
+            throw new IllegalArgumentException("a reload cannot change the number of event loops");
+        }
+        config = next;
+        stats.reloads.incrementAndGet();
+        LOG.log(Level.INFO, "lb-l7 on " + localAddress() + " reloaded: " + next.routes().size() + " routes over "
+                + next.pools().size() + " pools");
     }
 
     public Stats stats() {
@@ -154,6 +216,47 @@ public final class L7Proxy implements AutoCloseable {
 
     boolean isClosing() {
         return closing.get();
+    }
+
+    /**
+     * Stops gracefully: the listener closes at once (new clients are refused), idle
+     * keep-alive connections are closed, requests in flight finish (their responses say
+     * {@code Connection: close}) for up to {@code grace}; then whatever is left is cut and
+     * the loops stop.
+     *
+     * @return true when every connection ended by itself within {@code grace}
+     */
+    public boolean shutdown(java.time.Duration grace) {
+        if (!closing.compareAndSet(false, true)) {
+            return connections.isEmpty();
+        }
+        try {
+            server.close();
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "closing listener", e);
+        }
+        for (ClientConnection c : connections) {
+            try {
+                c.loop().execute(c::drainIfIdle);
+            } catch (IllegalStateException e) {
+                // loop already gone
+            }
+        }
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (!connections.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        boolean drained = connections.isEmpty();
+        if (!drained) {
+            LOG.log(Level.WARNING, connections.size() + " connections still open after " + grace.toMillis() + " ms: cutting them");
+        }
+        closeConnectionsAndLoops();
+        return drained;
     }
 
     private void acceptReady() throws IOException {
@@ -179,16 +282,21 @@ public final class L7Proxy implements AutoCloseable {
         connections.remove(c);
     }
 
-    /** Stops listening and closes every connection and the loops. */
+    /** Stops listening and closes every connection and the loops at once ({@link #shutdown} drains first). */
     @Override
     public void close() {
-        if (!closing.compareAndSet(false, true)) {
-            return;
-        }
+        closing.set(true);
         try {
             server.close();
         } catch (IOException e) {
             LOG.log(Level.DEBUG, "closing listener", e);
+        }
+        closeConnectionsAndLoops();
+    }
+
+    private void closeConnectionsAndLoops() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
         }
         List<CompletableFuture<Void>> done = new ArrayList<>();
         for (ClientConnection c : connections) {

@@ -14,20 +14,21 @@ import org.tollgate.tls.nio.EventLoop;
  */
 final class UpstreamPool {
     private final EventLoop loop;
-    private final ProxyConfig config;
+    private final L7Proxy proxy;
     private final Map<Backend, ArrayDeque<BackendConnection>> idle = new HashMap<>();
 
-    UpstreamPool(EventLoop loop, ProxyConfig config) {
+    UpstreamPool(EventLoop loop, L7Proxy proxy) {
         this.loop = loop;
-        this.config = config;
+        this.proxy = proxy;
     }
 
     EventLoop loop() {
         return loop;
     }
 
+    /** The proxy's configuration in force (it follows reloads). */
     ProxyConfig config() {
-        return config;
+        return proxy.config();
     }
 
     /** An idle connection to {@code backend}, or a new one being connected. */
@@ -49,7 +50,7 @@ final class UpstreamPool {
     void release(BackendConnection c) {
         c.owner = null;
         ArrayDeque<BackendConnection> q = idle.computeIfAbsent(c.backend, b -> new ArrayDeque<>());
-        if (q.size() >= config.maxIdlePerBackend() || c.closed) {
+        if (q.size() >= config().maxIdlePerBackend() || c.closed) {
             c.close();
             return;
         }
@@ -57,7 +58,7 @@ final class UpstreamPool {
         long stamp = c.idleSince;
         c.interest(SelectionKey.OP_READ);
         q.addFirst(c);
-        loop.schedule(config.backendIdleTimeout(), () -> {
+        loop.schedule(config().backendIdleTimeout(), () -> {
             if (c.owner == null && c.idleSince == stamp && !c.closed) {
                 remove(c);
                 c.close();
