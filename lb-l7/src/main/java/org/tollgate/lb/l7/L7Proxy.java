@@ -1,7 +1,6 @@
 package org.tollgate.lb.l7;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -46,6 +45,7 @@ public final class L7Proxy implements AutoCloseable {
     private final EventLoopGroup loops;
     private final Map<EventLoop, UpstreamPool> upstreams = new HashMap<>();
     private final ServerSocketChannel server;
+    private final InetSocketAddress bound;
     private final Set<ClientConnection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closing = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -151,6 +151,7 @@ public final class L7Proxy implements AutoCloseable {
             server = ServerSocketChannel.open();
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             server.bind(config.listen(), 1024);
+            bound = (InetSocketAddress) server.getLocalAddress();
             loops.loops().get(0).register(server, SelectionKey.OP_ACCEPT, key -> acceptReady()).get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             loops.close();
@@ -168,12 +169,9 @@ public final class L7Proxy implements AutoCloseable {
         return new L7Proxy(Objects.requireNonNull(config));
     }
 
+    /** The address bound (the port chosen when 0 was asked for); still known after close. */
     public InetSocketAddress localAddress() {
-        try {
-            return (InetSocketAddress) server.getLocalAddress();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return bound;
     }
 
     /** The configuration in force: the one given to {@link #start} or the last {@link #reload}. */
