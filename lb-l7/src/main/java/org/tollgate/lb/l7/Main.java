@@ -80,6 +80,13 @@ public final class Main implements Callable<Integer> {
         }
         Instance instance = Instance.start(settings, configFile, m -> System.out.println("lb-l7: " + m),
                 java.time.Duration.ofSeconds(drainSeconds));
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            boolean clean = instance.shutdown();
+            System.out.println("lb-l7 stopped" + (clean ? ": every request finished" : ": requests still running after "
+                    + drainSeconds + " s were cut"));
+            stop.countDown();
+        }));
         for (L7Proxy p : instance.proxies()) {
             System.out.println("lb-l7 listening on " + p.localAddress() + (p.config().tls() != null ? " (TLS)" : "")
                     + ", routes: " + p.config().routes());
@@ -97,13 +104,6 @@ public final class Main implements Callable<Integer> {
             System.out.println("lb-l7 reloads " + configFile + (hup ? " on SIGHUP and" : "") + " when it changes");
         }
         System.out.flush();
-        CountDownLatch stop = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            boolean clean = instance.shutdown();
-            System.out.println("lb-l7 stopped" + (clean ? ": every request finished" : ": requests still running after "
-                    + drainSeconds + " s were cut"));
-            stop.countDown();
-        }));
         stop.await();
         return 0;
     }
