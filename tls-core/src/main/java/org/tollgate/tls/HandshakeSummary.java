@@ -9,18 +9,63 @@ import java.util.List;
  * signed (RSA key exchange); {@code alpn} and {@code serverName} are null when not
  * negotiated. {@code extendedMasterSecret} is false only for a TLS 1.2 handshake whose peer
  * did not use RFC 7627 (TLS 1.3 always binds its secrets to the transcript).
+ * {@code resumption} says how a resumed handshake found its session ({@link Resumption#NONE}
+ * for a full handshake); {@code resumed} is true exactly when it is not NONE.
  */
 public record HandshakeSummary(ProtocolVersion version, CipherSuite cipherSuite, NamedGroup group,
                                SignatureScheme signatureScheme, String alpn, String serverName,
                                boolean resumed, boolean helloRetryRequest,
-                               List<X509Certificate> peerCertificates, boolean extendedMasterSecret) {
+                               List<X509Certificate> peerCertificates, boolean extendedMasterSecret,
+                               Resumption resumption) {
+
+    /** How a handshake resumed an earlier session. */
+    public enum Resumption {
+        /** A full handshake: nothing was resumed. */
+        NONE("full-handshake"),
+        /** TLS 1.2 abbreviated handshake from the server's session cache (RFC 5246 §7.3). */
+        SESSION_ID("session-id"),
+        /** TLS 1.2 abbreviated handshake from a session ticket (RFC 5077). */
+        TICKET("ticket"),
+        /** TLS 1.3 handshake with a pre-shared key from a NewSessionTicket, with (EC)DHE (RFC 8446 §2.2). */
+        PSK("psk");
+
+        private final String label;
+
+        Resumption(String label) {
+            this.label = label;
+        }
+
+        /** The short name used in {@link HandshakeSummary#oneLine()}: full-handshake, session-id, ticket or psk. */
+        public String label() {
+            return label;
+        }
+    }
+
+    /** The canonical form, with {@code resumed} checked against {@code resumption}. */
+    public HandshakeSummary {
+        if (resumption == null) {
+            resumption = resumed ? Resumption.SESSION_ID : Resumption.NONE;
+        }
+        if (resumed != (resumption != Resumption.NONE)) {
+            throw new IllegalArgumentException("resumed=" + resumed + " contradicts resumption=" + resumption);
+        }
+    }
+
+    /** The summary without the way of resumption (a resumed one counts as session id resumption). */
+    public HandshakeSummary(ProtocolVersion version, CipherSuite cipherSuite, NamedGroup group,
+                            SignatureScheme signatureScheme, String alpn, String serverName,
+                            boolean resumed, boolean helloRetryRequest, List<X509Certificate> peerCertificates,
+                            boolean extendedMasterSecret) {
+        this(version, cipherSuite, group, signatureScheme, alpn, serverName, resumed, helloRetryRequest,
+                peerCertificates, extendedMasterSecret, null);
+    }
 
     /** The summary as it was before TLS 1.2 (extended master secret implied). */
     public HandshakeSummary(ProtocolVersion version, CipherSuite cipherSuite, NamedGroup group,
                             SignatureScheme signatureScheme, String alpn, String serverName,
                             boolean resumed, boolean helloRetryRequest, List<X509Certificate> peerCertificates) {
         this(version, cipherSuite, group, signatureScheme, alpn, serverName, resumed, helloRetryRequest,
-                peerCertificates, true);
+                peerCertificates, true, null);
     }
 
     /** One line for logs and the command lines: {@code TLSv1.3 TLS_AES_128_GCM_SHA256 x25519 ...}. */
@@ -36,7 +81,7 @@ public record HandshakeSummary(ProtocolVersion version, CipherSuite cipherSuite,
         if (version == ProtocolVersion.TLS_1_2) {
             b.append(extendedMasterSecret ? " ems" : " no-ems");
         }
-        b.append(resumed ? " resumed" : " full-handshake");
+        b.append(resumed ? " resumed=" + resumption.label() : " full-handshake");
         if (helloRetryRequest) {
             b.append(" hello-retry");
         }

@@ -2,6 +2,7 @@ package org.tollgate.tls;
 
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,17 +23,45 @@ public final class SessionCache {
     /** RFC 5246 §F.1.4: "an upper limit of 24 hours is suggested for session ID lifetimes". */
     public static final Duration MAX_LIFETIME = Duration.ofHours(24);
 
-    /** What resuming a TLS 1.2 session needs (RFC 5246 §7.3 "session state"), plus what must match to resume it. */
+    /**
+     * What resuming a session needs (RFC 5246 §7.3 "session state"), plus what must match to
+     * resume it. For TLS 1.2 {@code masterSecret} is the master secret; for a TLS 1.3 ticket it
+     * is the ticket's PSK (RFC 8446 §4.6.1). A client's session may carry the server's
+     * {@code ticket} (RFC 5077 or a TLS 1.3 NewSessionTicket, else null) with its
+     * {@code ticketAgeAdd} and {@code ticketLifetimeSeconds}; {@code created} is when it arrived.
+     */
     public record Session(byte[] id, byte[] masterSecret, CipherSuite cipherSuite, ProtocolVersion version,
                           boolean extendedMasterSecret, String serverName, String alpn,
-                          List<X509Certificate> peerCertificates, Instant created) {
+                          List<X509Certificate> peerCertificates, Instant created,
+                          byte[] ticket, long ticketAgeAdd, long ticketLifetimeSeconds) {
+        /** Checks and copies the fields. */
         public Session {
             id = id.clone();
             masterSecret = masterSecret.clone();
             peerCertificates = List.copyOf(peerCertificates);
+            ticket = ticket == null ? null : ticket.clone();
             Objects.requireNonNull(cipherSuite);
             Objects.requireNonNull(version);
             Objects.requireNonNull(created);
+        }
+
+        /** A session without a ticket (TLS 1.2 session-id resumption). */
+        public Session(byte[] id, byte[] masterSecret, CipherSuite cipherSuite, ProtocolVersion version,
+                       boolean extendedMasterSecret, String serverName, String alpn,
+                       List<X509Certificate> peerCertificates, Instant created) {
+            this(id, masterSecret, cipherSuite, version, extendedMasterSecret, serverName, alpn, peerCertificates,
+                    created, null, 0, 0);
+        }
+
+        /** The server's ticket for this session, or null. */
+        @Override
+        public byte[] ticket() {
+            return ticket == null ? null : ticket.clone();
+        }
+
+        /** True while a ticket's own lifetime (from {@code created}) has not run out; true for sessions without a ticket. */
+        public boolean ticketAlive(Instant now) {
+            return ticket == null || now.isBefore(created.plusSeconds(ticketLifetimeSeconds));
         }
 
         @Override
@@ -48,13 +77,18 @@ public final class SessionCache {
         @Override
         public String toString() { // never the master secret
             return "Session[" + cipherSuite + " " + version + (extendedMasterSecret ? " EMS" : " no-EMS")
-                    + " name=" + serverName + " created=" + created + "]";
+                    + " name=" + serverName + (ticket == null ? "" : " ticket=" + ticket.length + "B") + " created=" + created + "]";
         }
     }
+
+    /** TLS 1.3 tickets a client keeps per server (RFC 8446 §C.4: each is used once). */
+    static final int TICKETS_PER_SERVER = 4;
 
     private final int maxEntries;
     private final Duration lifetime;
     private final LinkedHashMap<String, Session> entries;
+    /** Client side, TLS 1.3: unused tickets per "host:port", newest last; bounded like {@code entries}. */
+    private final LinkedHashMap<String, ArrayDeque<Session>> tickets;
 
     private SessionCache(int maxEntries, Duration lifetime) {
         if (maxEntries < 1) {
@@ -69,6 +103,12 @@ public final class SessionCache {
         this.entries = new LinkedHashMap<>(16, 0.75f, true) { // access order: least recently used first
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Session> eldest) {
+                return size() > SessionCache.this.maxEntries;
+            }
+        };
+        this.tickets = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, ArrayDeque<Session>> eldest) {
                 return size() > SessionCache.this.maxEntries;
             }
         };
@@ -108,6 +148,47 @@ public final class SessionCache {
 
     public synchronized void remove(String key) {
         entries.remove(key);
+    }
+
+    /**
+     * Client, TLS 1.3: keeps a ticket from a NewSessionTicket for the server under {@code key};
+     * the oldest goes when a server has more than a few.
+     */
+    public synchronized void addTicket(String key, Session ticket) {
+        if (ticket.ticket() == null) {
+            throw new IllegalArgumentException("not a ticket: " + ticket);
+        }
+        ArrayDeque<Session> q = tickets.computeIfAbsent(key, k -> new ArrayDeque<>());
+        q.addLast(ticket);
+        while (q.size() > TICKETS_PER_SERVER) {
+            q.removeFirst();
+        }
+    }
+
+    /**
+     * Client, TLS 1.3: removes and returns the newest live ticket for {@code key}, or null. A
+     * ticket is handed out once only (RFC 8446 §C.4: clients SHOULD NOT reuse a ticket, so
+     * that two connections cannot be linked by it); expired ones are dropped.
+     */
+    public synchronized Session takeTicket(String key, Instant now) {
+        ArrayDeque<Session> q = tickets.get(key);
+        while (q != null && !q.isEmpty()) {
+            Session s = q.removeLast();
+            if (s.ticketAlive(now) && now.isBefore(s.created().plus(lifetime))) {
+                if (q.isEmpty()) {
+                    tickets.remove(key);
+                }
+                return s;
+            }
+        }
+        tickets.remove(key);
+        return null;
+    }
+
+    /** Client, TLS 1.3: how many unused tickets are kept for {@code key}. */
+    public synchronized int ticketCount(String key) {
+        ArrayDeque<Session> q = tickets.get(key);
+        return q == null ? 0 : q.size();
     }
 
     public synchronized int size() {

@@ -37,6 +37,9 @@ public final class TlsConfig {
     private final boolean preferClientCipherOrder;
     private final boolean extendedMasterSecret;
     private final SessionCache sessionCache;
+    private final TicketKeys ticketKeys;
+    private final int ticketCount;
+    private final Duration ticketLifetime;
 
     private TlsConfig(Builder b) {
         this.versions = List.copyOf(b.versions);
@@ -57,6 +60,9 @@ public final class TlsConfig {
         this.preferClientCipherOrder = b.preferClientCipherOrder;
         this.extendedMasterSecret = b.extendedMasterSecret;
         this.sessionCache = b.sessionCache;
+        this.ticketKeys = b.ticketKeys;
+        this.ticketCount = b.ticketCount;
+        this.ticketLifetime = b.ticketLifetime;
     }
 
     public static Builder builder() {
@@ -85,6 +91,9 @@ public final class TlsConfig {
         b.preferClientCipherOrder = preferClientCipherOrder;
         b.extendedMasterSecret = extendedMasterSecret;
         b.sessionCache = sessionCache;
+        b.ticketKeys = ticketKeys;
+        b.ticketCount = ticketCount;
+        b.ticketLifetime = ticketLifetime;
         return b;
     }
 
@@ -151,6 +160,28 @@ public final class TlsConfig {
      */
     public SessionCache sessionCache() {
         return sessionCache;
+    }
+
+    /**
+     * Server: the keys that seal session tickets, or null (the default): no tickets. With keys,
+     * a TLS 1.3 server sends {@link #ticketCount()} NewSessionTickets after each handshake and
+     * resumes with psk_dhe_ke (RFC 8446 §4.2.9); a TLS 1.2 server issues RFC 5077 tickets to
+     * clients that ask and resumes them. Tickets are stateless: the server remembers nothing,
+     * so a ticket can be presented again within its lifetime; without 0-RTT this replays nothing
+     * (a resumed handshake still runs a fresh ECDHE exchange and Finished in TLS 1.3).
+     */
+    public TicketKeys ticketKeys() {
+        return ticketKeys;
+    }
+
+    /** Server, TLS 1.3: NewSessionTickets sent after each handshake (2 by default, like OpenSSL). */
+    public int ticketCount() {
+        return ticketCount;
+    }
+
+    /** Server: how long an issued ticket may be used (2 hours by default; at most 7 days, RFC 8446 §4.6.1). */
+    public Duration ticketLifetime() {
+        return ticketLifetime;
     }
 
     /** Key exchange groups in preference order. */
@@ -245,6 +276,9 @@ public final class TlsConfig {
         private int maxHandshakeMessageSize = 128 * 1024;
         private boolean middleboxCompatibility = true;
         private SessionCache sessionCache;
+        private TicketKeys ticketKeys;
+        private int ticketCount = 2;
+        private Duration ticketLifetime = Duration.ofHours(2);
 
         private Builder() {
         }
@@ -292,6 +326,30 @@ public final class TlsConfig {
         /** A new server session cache of {@code maxEntries} sessions living {@code lifetime} each. */
         public Builder sessionCache(int maxEntries, Duration lifetime) {
             return sessionCache(SessionCache.create(maxEntries, lifetime));
+        }
+
+        /** See {@link TlsConfig#ticketKeys()}; null (the default) issues no tickets. */
+        public Builder ticketKeys(TicketKeys keys) {
+            this.ticketKeys = keys;
+            return this;
+        }
+
+        /** See {@link TlsConfig#ticketCount()}: 0 to 10 TLS 1.3 tickets per handshake. */
+        public Builder ticketCount(int n) {
+            if (n < 0 || n > 10) {
+                throw new IllegalArgumentException("ticket count must be 0 to 10, not " + n);
+            }
+            this.ticketCount = n;
+            return this;
+        }
+
+        /** See {@link TlsConfig#ticketLifetime()}: above zero and at most 7 days (RFC 8446 §4.6.1). */
+        public Builder ticketLifetime(Duration d) {
+            if (d.isNegative() || d.isZero() || d.compareTo(Duration.ofDays(7)) > 0) {
+                throw new IllegalArgumentException("ticket lifetime must be above zero and at most 7 days (RFC 8446 4.6.1), not " + d);
+            }
+            this.ticketLifetime = d;
+            return this;
         }
 
         /** See {@link TlsConfig#extendedMasterSecret()}; on by default. */

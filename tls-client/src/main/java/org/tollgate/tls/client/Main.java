@@ -135,9 +135,9 @@ public final class Main implements Callable<Integer> {
     boolean keyUpdate;
 
     @Option(names = "--resume", paramLabel = "N",
-            description = {"Connect N more times after the first, offering the session cached from the earlier"
-                    + " connections, and report which connections were resumed (TLS 1.2 session ids, RFC 5246 7.3;"
-                    + " TLS 1.3 resumption is not implemented yet, so a TLS 1.3 server is always a full handshake)."
+            description = {"Connect N more times after the first, offering the session or ticket kept from the earlier"
+                    + " connections, and report which connections were resumed and how: session-id (TLS 1.2, RFC 5246 7.3),"
+                    + " ticket (TLS 1.2, RFC 5077) or psk (TLS 1.3 ticket, RFC 8446 2.2; each ticket is used once)."
                     + " Only the last response body is printed."})
     Integer resume;
 
@@ -213,8 +213,9 @@ public final class Main implements Callable<Integer> {
                     err.println("* connection " + (i + 1) + " of " + (resume + 1) + " failed");
                     return f.exit();
                 }
-                resumed += f.resumed() ? 1 : 0;
-                report.add((i + 1) + ":" + (f.resumed() ? "resumed" : "full"));
+                boolean wasResumed = f.resumption() != HandshakeSummary.Resumption.NONE;
+                resumed += wasResumed ? 1 : 0;
+                report.add((i + 1) + ":" + (wasResumed ? "resumed(" + f.resumption().label() + ")" : "full"));
             }
             err.println("* resumption: " + String.join(" ", report) + " (" + resumed + " of " + resume
                     + " reconnections resumed)");
@@ -224,18 +225,18 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    /** One connection's outcome: the exit code and whether its handshake was resumed. */
-    record Fetched(int exit, boolean resumed) {
+    /** One connection's outcome: the exit code and how its handshake was resumed (NONE: full). */
+    record Fetched(int exit, HandshakeSummary.Resumption resumption) {
     }
 
     private Fetched fetch(Target target, TlsConfig config, String sni, PrintStream body) {
-        lastResumed = false;
+        lastResumption = HandshakeSummary.Resumption.NONE;
         int exit = fetchOnce(target, config, sni, body);
-        return new Fetched(exit, lastResumed);
+        return new Fetched(exit, lastResumption);
     }
 
-    /** Whether the last connection's handshake was resumed. */
-    private boolean lastResumed;
+    /** How the last connection's handshake was resumed. */
+    private HandshakeSummary.Resumption lastResumption = HandshakeSummary.Resumption.NONE;
 
     /** One connection: handshake, GET, the response body to {@code out} (the stdout or a sink). */
     private int fetchOnce(Target target, TlsConfig config, String sni, PrintStream out) {
@@ -252,7 +253,7 @@ public final class Main implements Callable<Integer> {
             Duration connectTimeout = timeout() != null ? timeout() : TlsClient.DEFAULT_CONNECT_TIMEOUT;
             try (TlsConnection connection = TlsClient.connect(address, sni, config, connectTimeout)) {
                 HandshakeSummary summary = connection.summary();
-                lastResumed = summary.resumed();
+                lastResumption = summary.resumption();
                 err.println("* " + summary.oneLine());
                 if (timeout() != null) {
                     connection.setReadTimeout(timeout());

@@ -49,7 +49,7 @@ public final class ClientHandshake {
         }
         SessionCache.Session cached = Tls12ClientHandshake.cachedSession(ctx);
         if (cached != null) {
-            sessionId = cached.id(); // RFC 5246 §7.4.1.2: the session to resume
+            sessionId = Tls12Tickets.sessionIdFor(ctx, cached, sessionId); // RFC 5246 §7.4.1.2, RFC 5077 §3.4
             ctx.offeredSession = cached;
         }
         Map<NamedGroup, KeyShare> shares = new LinkedHashMap<>();
@@ -59,6 +59,7 @@ public final class ClientHandshake {
             }
         }
         ClientHello hello = buildClientHello(ctx, random, sessionId, shares, null);
+        hello = PskResumption.offer(ctx, hello); // a TLS 1.3 ticket, if one is stored for this server
         ctx.records.setWriteVersion(0x0301); // RFC 8446 §5.1: initial ClientHello record version
         ctx.send(hello);
         ctx.records.setWriteVersion(0x0303);
@@ -123,6 +124,10 @@ public final class ClientHandshake {
                 ext.add(new Extension(ExtensionType.EXTENDED_MASTER_SECRET, new byte[0])); // RFC 7627 §5.1
             }
             ext.add(new Extension(ExtensionType.RENEGOTIATION_INFO, new byte[] {0}));  // RFC 5746 §3.4: empty
+            Extension ticket = Tls12Tickets.clientExtension(ctx); // RFC 5077 §3.2
+            if (ticket != null) {
+                ext.add(ticket);
+            }
         }
         if (tls13) {
             ext.add(Extensions.supportedVersionsClient(tls12
@@ -261,6 +266,7 @@ public final class ClientHandshake {
                 ctx.sendChangeCipherSpecOnce();
             }
             ClientHello second = buildClientHello(ctx, sent.random(), sent.legacySessionId(), newShares, cookie);
+            second = PskResumption.reoffer(ctx, second, suite); // RFC 8446 §4.1.2: binders over the new transcript
             ctx.send(second);
             return new ExpectServerHello(second, newShares, hrr);
         }
@@ -273,6 +279,9 @@ public final class ClientHandshake {
                         break;
                     case ExtensionType.KEY_SHARE:
                         serverShare = Extensions.decodeKeyShareServer(e);
+                        break;
+                    case ExtensionType.PRE_SHARED_KEY:
+                        PskResumption.accepted(ctx, e, suite);
                         break;
                     default:
                         throw new TlsException(Alert.UNSUPPORTED_EXTENSION, "ServerHello carries "
@@ -359,7 +368,8 @@ public final class ClientHandshake {
                 }
             }
             ctx.transcript.add(message);
-            return new ExpectCertificateOrCertificateRequest();
+            // RFC 8446 §2.2: when resuming with a PSK the server sends no Certificate or CertificateVerify.
+            return ctx.psk != null ? new ExpectFinished(null) : new ExpectCertificateOrCertificateRequest();
         }
     }
 

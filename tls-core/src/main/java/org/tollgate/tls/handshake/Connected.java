@@ -20,6 +20,7 @@ public final class Connected implements HandshakeState {
             ctx.received(message);
             NewSessionTicket ticket = NewSessionTicket.decode(HandshakeContext.body(message));
             ctx.ticketsReceived++;
+            PskResumption.storeTicket(ctx, ticket);
             ctx.note("NewSessionTicket received: lifetime " + ticket.ticketLifetime() + "s, "
                     + ticket.ticket().length + "-byte ticket (kept for resumption)");
             return this;

@@ -8,7 +8,8 @@ import org.tollgate.tls.wire.WireWriter;
  */
 public sealed interface Handshake permits ClientHello, ServerHello, EncryptedExtensions, CertificateMessage,
         CertificateRequest, CertificateVerify, Finished, NewSessionTicket, KeyUpdate,
-        Tls12CertificateMessage, ServerKeyExchange, ServerHelloDone, ClientKeyExchange, Tls12CertificateRequest {
+        Tls12CertificateMessage, ServerKeyExchange, ServerHelloDone, ClientKeyExchange, Tls12CertificateRequest,
+        Tls12NewSessionTicket {
 
     /** The HandshakeType of this message. */
     int type();

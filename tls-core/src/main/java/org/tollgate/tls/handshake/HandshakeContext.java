@@ -74,6 +74,16 @@ public final class HandshakeContext {
     org.tollgate.tls.SessionCache.Session offeredSession;
     /** True for an abbreviated (resumed) handshake. */
     boolean resumed;
+    /** How it resumed (null: session id, when {@code resumed}); set by the ticket and PSK code. */
+    HandshakeSummary.Resumption resumption;
+    /** TLS 1.3: the PSK both sides agreed on (RFC 8446 §4.2.11), or null for a full handshake. */
+    byte[] psk;
+    /** Client, TLS 1.3: the ticket offered in pre_shared_key, or null. */
+    org.tollgate.tls.SessionCache.Session offeredTicket;
+    /** TLS 1.2 (RFC 5077): the ServerHello promised a NewSessionTicket. */
+    boolean tls12TicketExpected;
+    /** Client, TLS 1.2: the ticket from the server's NewSessionTicket, kept with the session. */
+    Tls12NewSessionTicket tls12Ticket;
     private RecordProtection pendingReadCipher;
     private RecordProtection pendingWriteCipher;
 
@@ -121,7 +131,9 @@ public final class HandshakeContext {
     public HandshakeSummary summary() {
         boolean tls12 = isTls12();
         return new HandshakeSummary(tls12 ? ProtocolVersion.TLS_1_2 : ProtocolVersion.TLS_1_3, suite, group,
-                signatureScheme, alpn, serverName, resumed, helloRetry, peerCertificates, !tls12 || extendedMasterSecret);
+                signatureScheme, alpn, serverName, resumed, helloRetry, peerCertificates, !tls12 || extendedMasterSecret,
+                !resumed ? HandshakeSummary.Resumption.NONE
+                        : resumption != null ? resumption : HandshakeSummary.Resumption.SESSION_ID);
     }
 
     /** True once TLS 1.2 was negotiated: ChangeCipherSpec then has its TLS 1.2 meaning. */
@@ -193,7 +205,8 @@ public final class HandshakeContext {
     /** Logs the handshake traffic secrets and switches to them as the handshake goes on. */
     void deriveHandshakeSecrets(byte[] sharedSecret) {
         keys = new KeySchedule(suite);
-        keys.earlySecret(null);
+        keys.earlySecret(psk); // RFC 8446 §7.1: the resumption PSK, or zeros
+
         keys.handshakeSecret(sharedSecret);
         byte[] helloHash = transcript.current();
         clientHandshakeSecret = keys.clientHandshakeTrafficSecret(helloHash);
@@ -261,10 +274,12 @@ public final class HandshakeContext {
         note("key block derived (RFC 5246 6.3)");
     }
 
-    /** The session this TLS 1.2 connection established, for the cache. */
+    /** The session this TLS 1.2 connection established, for the cache (with the RFC 5077 ticket a client got). */
     org.tollgate.tls.SessionCache.Session tls12Session() {
         return new org.tollgate.tls.SessionCache.Session(sessionId, masterSecret, suite, ProtocolVersion.TLS_1_2,
-                extendedMasterSecret, serverName, alpn, peerCertificates, config.clock().instant());
+                extendedMasterSecret, serverName, alpn, peerCertificates, config.clock().instant(),
+                tls12Ticket == null ? null : tls12Ticket.ticket(), 0,
+                tls12Ticket == null || tls12Ticket.lifetimeHint() == 0 ? 86400 : tls12Ticket.lifetimeHint());
     }
 
     /** RFC 5246 §7.1: send ChangeCipherSpec under the old state, then write with the new keys. */

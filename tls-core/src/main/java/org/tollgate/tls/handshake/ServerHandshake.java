@@ -140,7 +140,9 @@ public final class ServerHandshake {
 
             negotiateAlpn(ctx, ch);
 
-            Choice cert = chooseCertificate(ctx, sni, clientSchemes);
+            // RFC 8446 §4.2.11: a ticket that opens and whose binder verifies replaces the certificate.
+            PskResumption.Accepted psk = PskResumption.accept(ctx, ch, message, suite, retry != null);
+            Choice cert = psk == null ? chooseCertificate(ctx, sni, clientSchemes) : null;
 
             // Hash the ClientHello now that the suite fixes the hash.
             ctx.suite = suite;
@@ -156,9 +158,13 @@ public final class ServerHandshake {
             byte[] shared = serverShare.agree(clientShare.keyExchange());
             byte[] random = new byte[32];
             ctx.config.random().nextBytes(random);
-            ServerHello sh = new ServerHello(0x0303, random, ch.legacySessionId(), suite.code(), 0, List.of(
+            List<Extension> shExtensions = new ArrayList<>(List.of(
                     Extensions.supportedVersionsServer(ProtocolVersion.TLS_1_3.code()),
                     Extensions.keyShareServer(new Extensions.KeyShareEntry(group.code(), serverShare.publicKey()))));
+            if (psk != null) {
+                shExtensions.add(PskResumption.serverExtension(psk));
+            }
+            ServerHello sh = new ServerHello(0x0303, random, ch.legacySessionId(), suite.code(), 0, shExtensions);
             ctx.send(sh);
             if (ch.legacySessionId().length > 0) {
                 ctx.sendChangeCipherSpecOnce(); // RFC 8446 D.4: the client is in compatibility mode
@@ -171,15 +177,17 @@ public final class ServerHandshake {
             if (ctx.alpn != null) {
                 ee.add(Extensions.alpn(List.of(ctx.alpn)));
             }
-            if (cert.nameMatched()) {
+            if (cert != null && cert.nameMatched()) {
                 ee.add(new Extension(ExtensionType.SERVER_NAME, new byte[0])); // RFC 6066 §3: name was used
             }
             ctx.send(new EncryptedExtensions(ee));
-            ctx.send(certificateMessage(cert.key()));
-            ctx.signatureScheme = cert.scheme();
-            byte[] content = CertificateVerify.signedContent(true, ctx.transcript.current());
-            byte[] signature = ctx.crypto.sign(cert.scheme(), cert.key().privateKey(), content, ctx.config.random());
-            ctx.send(new CertificateVerify(cert.scheme().code(), signature));
+            if (cert != null) { // a PSK handshake skips Certificate and CertificateVerify (RFC 8446 §2.2)
+                ctx.send(certificateMessage(cert.key()));
+                ctx.signatureScheme = cert.scheme();
+                byte[] content = CertificateVerify.signedContent(true, ctx.transcript.current());
+                byte[] signature = ctx.crypto.sign(cert.scheme(), cert.key().privateKey(), content, ctx.config.random());
+                ctx.send(new CertificateVerify(cert.scheme().code(), signature));
+            }
             ctx.send(new Finished(ctx.keys.finishedVerifyData(ctx.serverHandshakeSecret, ctx.transcript.current())));
             ctx.deriveApplicationSecrets();
             ctx.setWriteKeys(ctx.serverApplicationSecret);
@@ -382,6 +390,7 @@ public final class ServerHandshake {
             ctx.setReadKeys(ctx.clientApplicationSecret);
             ctx.handshakeComplete = true;
             ctx.note("handshake complete: " + ctx.summary().oneLine());
+            PskResumption.sendTickets(ctx);
             return new Connected();
         }
     }

@@ -120,6 +120,12 @@ public final class Tls12ClientHandshake {
                     }
                     ctx.alpn = chosen.get(0);
                     break;
+                case ExtensionType.SESSION_TICKET:
+                    if (e.data().length != 0) { // RFC 5077 §3.2: the server's is empty
+                        throw TlsException.decodeError("session_ticket in the ServerHello must be empty");
+                    }
+                    ctx.tls12TicketExpected = true;
+                    break;
                 case ExtensionType.EC_POINT_FORMATS:
                     WireReader r = e.reader();
                     byte[] formats = r.vector8();
@@ -155,6 +161,7 @@ public final class Tls12ClientHandshake {
                 throw TlsException.handshakeFailure("server resumes an extended-master-secret session without the extension");
             }
             ctx.resumed = true;
+            Tls12Tickets.markResumed(ctx);
             ctx.peerCertificates = session.peerCertificates();
             ctx.note("ServerHello: TLS 1.2, resuming " + session + (ctx.alpn == null ? "" : ", ALPN " + ctx.alpn));
             ctx.resumeTls12Keys(session.masterSecret());
@@ -312,6 +319,10 @@ public final class Tls12ClientHandshake {
 
         @Override
         public HandshakeState handle(HandshakeContext ctx, byte[] message) throws TlsException {
+            if ((message[0] & 0xFF) == HandshakeType.NEW_SESSION_TICKET && ctx.tls12TicketExpected) {
+                Tls12Tickets.received(ctx, message); // RFC 5077 §3.3: right before the server's ChangeCipherSpec
+                return this;
+            }
             throw TlsException.unexpectedMessage("received " + HandshakeType.name(message[0] & 0xFF)
                     + " where the server's ChangeCipherSpec belongs");
         }
@@ -349,8 +360,10 @@ public final class Tls12ClientHandshake {
             if (resumed) {
                 ctx.sendTls12ChangeCipherSpec();
                 ctx.send(new Finished(ctx.tls12VerifyData(true)));
-            } else if (ctx.config.sessionCache() != null && ctx.sessionKey != null && ctx.sessionId.length > 0
-                    && ctx.extendedMasterSecret) {
+            }
+            boolean renewed = resumed && ctx.tls12Ticket != null; // RFC 5077 §3.3: a fresh ticket for the same session
+            if ((renewed || !resumed) && ctx.config.sessionCache() != null && ctx.sessionKey != null
+                    && (ctx.sessionId.length > 0 || ctx.tls12Ticket != null) && ctx.extendedMasterSecret) {
                 ctx.config.sessionCache().put(ctx.sessionKey, ctx.tls12Session());
             }
             ctx.handshakeComplete = true;

@@ -118,7 +118,10 @@ public final class Tls12ServerHandshake {
         ctx.serverName = sni;
         ServerHandshake.negotiateAlpn(ctx, ch);
 
-        SessionCache.Session session = resumable(ctx, ch, sni);
+        SessionCache.Session session = Tls12Tickets.open(ctx, ch, sni); // RFC 5077: a ticket first
+        if (session == null) {
+            session = resumable(ctx, ch, sni);
+        }
         if (session != null) {
             return resume(ctx, message, ch, session, secureRenegotiation, pointFormats != null);
         }
@@ -158,6 +161,9 @@ public final class Tls12ServerHandshake {
         }
         if (pointFormats != null && choice.group() != null) {
             extensions.add(new Extension(ExtensionType.EC_POINT_FORMATS, new byte[] {1, 0})); // RFC 8422 §5.2: uncompressed
+        }
+        if (Tls12Tickets.willIssue(ctx, ch)) {
+            extensions.add(new Extension(ExtensionType.SESSION_TICKET, new byte[0])); // RFC 5077 §3.2: a ticket will follow
         }
         ctx.send(new ServerHello(0x0303, random, ctx.sessionId, choice.suite().code(), 0, extensions));
         ctx.send(certificateMessage(choice.key()));
@@ -493,6 +499,9 @@ public final class Tls12ServerHandshake {
             }
             ctx.transcript.add(message);
             if (!resumed) {
+                if (ctx.tls12TicketExpected) {
+                    Tls12Tickets.issue(ctx); // RFC 5077 §3.3: before ChangeCipherSpec
+                }
                 ctx.sendTls12ChangeCipherSpec();
                 ctx.send(new Finished(ctx.tls12VerifyData(false)));
                 if (ctx.sessionId.length > 0) {

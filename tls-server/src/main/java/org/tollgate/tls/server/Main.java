@@ -19,6 +19,7 @@ import org.tollgate.tls.CipherSuite;
 import org.tollgate.tls.KeyLog;
 import org.tollgate.tls.NamedGroup;
 import org.tollgate.tls.ProtocolVersion;
+import org.tollgate.tls.TicketKeys;
 import org.tollgate.tls.TlsConfig;
 import org.tollgate.tls.cert.CertifiedKey;
 import org.tollgate.tls.explain.HandshakeExplainer;
@@ -104,6 +105,23 @@ public final class Main implements Callable<Integer> {
             + " clients can resume them by session id (RFC 5246 7.3); 0 turns resumption off (default: ${DEFAULT-VALUE}).")
     int sessionCache;
 
+    @Option(names = "--no-tickets", description = "Issue no session tickets (TLS 1.3 NewSessionTicket, TLS 1.2 RFC 5077)."
+            + " By default tickets are on, sealed with a random key held in memory (like OpenSSL), which rotates every 12 hours.")
+    boolean noTickets;
+
+    @Option(names = "--ticket-key-file", paramLabel = "FILE", description = "Seal and open session tickets with the keys in FILE,"
+            + " so several servers behind a load balancer resume each other's sessions; FILE is re-read when it changes."
+            + " Make one with --new-ticket-key-file.")
+    Path ticketKeyFile;
+
+    @Option(names = "--new-ticket-key-file", paramLabel = "FILE", description = "Write a fresh ticket key to FILE and exit;"
+            + " an existing FILE is rotated (the new key seals, the old first key still opens). Copy FILE to every server.")
+    Path newTicketKeyFile;
+
+    @Option(names = "--tickets", paramLabel = "N", description = "TLS 1.3 NewSessionTickets sent after each handshake"
+            + " (default: ${DEFAULT-VALUE}).")
+    int tickets = 2;
+
     @Option(names = "--demo-ca", paramLabel = "FILE", description = "Where to write the demo CA certificate without --cert (default: ${DEFAULT-VALUE}).")
     Path demoCa = Path.of("tollgate-demo-ca.pem");
 
@@ -155,6 +173,14 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (newTicketKeyFile != null) {
+            boolean existed = java.nio.file.Files.exists(newTicketKeyFile);
+            TicketKeys.rotateKeyFile(newTicketKeyFile, new java.security.SecureRandom());
+            out.println((existed ? "Rotated the ticket keys in " : "Wrote a new ticket key to ") + newTicketKeyFile
+                    + " (secret: keep it readable by the servers only); start each server with --ticket-key-file "
+                    + newTicketKeyFile);
+            return 0;
+        }
         if ((cert == null) != (key == null)) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--cert and --key go together");
         }
@@ -192,6 +218,24 @@ public final class Main implements Callable<Integer> {
         }
         if (sessionCache > 0) {
             config.sessionCache(sessionCache, Duration.ofHours(2));
+        }
+        if (noTickets && ticketKeyFile != null) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--no-tickets and --ticket-key-file contradict each other");
+        }
+        try {
+            config.ticketCount(tickets);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--tickets: " + e.getMessage());
+        }
+        if (ticketKeyFile != null) {
+            try {
+                config.ticketKeys(TicketKeys.load(ticketKeyFile));
+            } catch (IOException | IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--ticket-key-file " + ticketKeyFile
+                        + ": " + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
+            }
+        } else if (!noTickets) {
+            config.ticketKeys(TicketKeys.generate());
         }
         config.handshakeTimeout(handshakeTimeout);
         config.keyLog(keylog != null ? KeyLog.toFile(keylog) : KeyLog.fromEnvironment());

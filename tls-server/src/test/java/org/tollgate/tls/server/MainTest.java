@@ -55,6 +55,10 @@ class MainTest {
         assertEquals(2, run("--port", "70000"));
         assertEquals(2, run("--handshake-timeout", "soon"));
         assertEquals(2, run("--session-cache", "-1"));
+        assertEquals(2, run("--tickets", "11"));
+        err.reset();
+        assertEquals(2, run("--ticket-key-file", "no-such-ticket.keys"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("no such file"), err.toString());
         err.reset();
         assertEquals(2, run("--cert", "server.pem"));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("--cert and --key go together"), err.toString());
@@ -145,7 +149,7 @@ class MainTest {
         PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
         CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> Main.commandLine(main, o, o).execute(
                 "--host", "127.0.0.1", "--port", "0", "--demo-ca", ca.toString(), "--threads", "1",
-                "--session-cache", "10"));
+                "--session-cache", "10", "--no-tickets"));
         while ((main.server == null || !out.toString(StandardCharsets.UTF_8).contains("listening on")) && !exit.isDone()) {
             Thread.sleep(20);
         }
@@ -161,9 +165,66 @@ class MainTest {
         main.stop();
         assertEquals(0, exit.get(10, TimeUnit.SECONDS));
         String printed = out.toString(StandardCharsets.UTF_8);
-        assertEquals(5, java.util.regex.Pattern.compile(" TLSv1.2 .* resumed$", java.util.regex.Pattern.MULTILINE)
+        assertEquals(5, java.util.regex.Pattern.compile(" TLSv1.2 .* resumed=session-id$", java.util.regex.Pattern.MULTILINE)
                 .matcher(printed).results().count(), "the server's summary lines: " + printed);
         assertEquals(1, java.util.regex.Pattern.compile(" TLSv1.2 .* full-handshake$", java.util.regex.Pattern.MULTILINE)
                 .matcher(printed).results().count(), printed);
+    }
+
+    /** Starts a server from the command line on a free port; returns it once it listens. */
+    private static Main startServer(ByteArrayOutputStream sink, String... args) throws Exception {
+        Main main = new Main();
+        PrintStream o = new PrintStream(sink, true, StandardCharsets.UTF_8);
+        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> Main.commandLine(main, o, o).execute(args));
+        while ((main.server == null || !sink.toString(StandardCharsets.UTF_8).contains("listening on")) && !exit.isDone()) {
+            Thread.sleep(20);
+        }
+        assertFalse(exit.isDone(), () -> "the server stopped: " + exit.join() + " " + sink.toString(StandardCharsets.UTF_8));
+        return main;
+    }
+
+    private static String sClient(int port, Path ca, String... more) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port,
+                "-tls1_3", "-servername", "localhost", "-CAfile", ca.toString(), "-verify_return_error", "-ign_eof"));
+        command.addAll(List.of(more));
+        Process client = new ProcessBuilder(command).redirectErrorStream(true).start();
+        client.getOutputStream().write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII));
+        client.getOutputStream().close();
+        String output = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(client.waitFor(30, TimeUnit.SECONDS));
+        return output;
+    }
+
+    @Test
+    void twoServersWithOneTicketKeyFileResumeEachOthersTls13Sessions(@TempDir Path dir) throws Exception {
+        Path keys = dir.resolve("ticket.keys");
+        assertEquals(0, run("--new-ticket-key-file", keys.toString()));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("Wrote a new ticket key to"), out.toString());
+        String firstKey = Files.readAllLines(keys).get(2);
+        assertEquals(0, run("--new-ticket-key-file", keys.toString()));
+        assertEquals(firstKey, Files.readAllLines(keys).get(3), "rotation keeps the old key as the second line");
+
+        Path ca = dir.resolve("demo-ca.pem");
+        ByteArrayOutputStream outA = new ByteArrayOutputStream();
+        ByteArrayOutputStream outB = new ByteArrayOutputStream();
+        Main a = startServer(outA, "--host", "127.0.0.1", "--port", "0", "--demo-ca", ca.toString(), "--threads", "1",
+                "--ticket-key-file", keys.toString());
+        // B has its own demo CA: resumption skips the certificate, so the client never sees B's.
+        Main b = startServer(outB, "--host", "127.0.0.1", "--port", "0", "--demo-ca", dir.resolve("b-ca.pem").toString(),
+                "--threads", "1", "--ticket-key-file", keys.toString());
+        try {
+            Path session = dir.resolve("session.pem");
+            String first = sClient(a.server.localAddress().getPort(), ca, "-sess_out", session.toString());
+            assertTrue(first.contains("New, TLSv1.3"), first);
+            String second = sClient(b.server.localAddress().getPort(), ca, "-sess_in", session.toString());
+            assertTrue(second.contains("Reused, TLSv1.3"), second);
+            assertTrue(second.contains("200 OK"), second);
+        } finally {
+            a.stop();
+            b.stop();
+        }
+        assertTrue(outA.toString(StandardCharsets.UTF_8).contains(" full-handshake"), outA.toString());
+        assertTrue(outB.toString(StandardCharsets.UTF_8).contains(" resumed=psk"), outB.toString());
     }
 }
