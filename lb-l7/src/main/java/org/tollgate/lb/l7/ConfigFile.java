@@ -23,6 +23,7 @@ import org.tollgate.lb.l7.YamlSubset.Scalar;
 import org.tollgate.lb.l7.YamlSubset.Sequence;
 import org.tollgate.lb.l7.http.HttpLimits;
 import org.tollgate.tls.ProtocolVersion;
+import org.tollgate.tls.TicketKeys;
 import org.tollgate.tls.TlsConfig;
 import org.tollgate.tls.cert.CertificateVerifier;
 import org.tollgate.tls.cert.CertifiedKey;
@@ -78,15 +79,23 @@ public final class ConfigFile {
     private static final Set<String> TOP = Set.of("listeners", "pools", "routes", "limits", "timeouts", "admin",
             "trusted-proxies", "event-loops", "access-log", "filters");
 
+    /** Ticket keys made here rather than read from a file (weakly held: they go with their listeners). */
+    private static final Set<TicketKeys> GENERATED_TICKET_KEYS =
+            java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>()));
+
     private final String file;
     private final Path dir;
     private final Map<String, Backend> previousBackends = new HashMap<>();
+    private final Map<InetSocketAddress, TicketKeys> previousTicketKeys = new HashMap<>();
 
     private ConfigFile(String file, Path dir, Settings previous) {
         this.file = file;
         this.dir = dir;
         if (previous != null) {
             for (ProxyConfig c : previous.listeners()) {
+                if (c.tls() != null && c.tls().ticketKeys() != null && GENERATED_TICKET_KEYS.contains(c.tls().ticketKeys())) {
+                    previousTicketKeys.put(c.listen(), c.tls().ticketKeys());
+                }
                 for (BackendPool p : c.pools().values()) {
                     for (Backend b : p.backends()) {
                         previousBackends.put(backendKey(p.name(), b.name(), b.address(), b.weight()), b);
@@ -154,7 +163,7 @@ public final class ConfigFile {
             ProxyConfig.Builder b = ProxyConfig.builder(listen);
             Entry tls = l.entries().get("tls");
             if (tls != null) {
-                b.tls(listenerTls(mapping(tls.value(), "tls")));
+                b.tls(listenerTls(mapping(tls.value(), "tls"), listen));
             }
             common(root, b);
             pools.values().forEach(b::pool);
@@ -326,10 +335,33 @@ public final class ConfigFile {
         return routes;
     }
 
-    private TlsConfig listenerTls(Mapping m) {
+    /**
+     * Without a key file, tickets are sealed with random keys kept in memory (resumption on
+     * this process only); a reload keeps the listener's keys, so its tickets stay valid.
+     */
+    private TicketKeys inMemoryTicketKeys(InetSocketAddress listen) {
+        TicketKeys k = previousTicketKeys.get(listen);
+        if (k == null) {
+            k = TicketKeys.generate();
+            GENERATED_TICKET_KEYS.add(k);
+        }
+        return k;
+    }
+
+    private TlsConfig listenerTls(Mapping m, InetSocketAddress listen) {
         known(m, Set.of("certificates", "versions", "alpn", "ticket-key-file"), "tls setting");
-        notYet(m, "ticket-key-file", "shared session ticket keys");
         TlsConfig.Builder b = TlsConfig.builder().alpnProtocols(List.of("http/1.1"));
+        Entry ticketFile = m.entries().get("ticket-key-file");
+        if (ticketFile != null) {
+            // Instances reading one key file resume each other's sessions (RFC 8446 §4.6.1, RFC 5077).
+            try {
+                b.ticketKeys(TicketKeys.load(path(ticketFile)));
+            } catch (IOException | RuntimeException e) {
+                throw error(ticketFile.line(), "cannot read ticket key file " + text(ticketFile) + ": " + e.getMessage());
+            }
+        } else {
+            b.ticketKeys(inMemoryTicketKeys(listen));
+        }
         Entry certs = require(m, "certificates");
         Sequence list = sequence(certs.value(), "certificates");
         if (list.items().isEmpty()) {

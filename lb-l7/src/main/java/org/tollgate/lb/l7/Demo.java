@@ -8,7 +8,11 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,6 +27,8 @@ import org.tollgate.lb.l4.ForwarderConfig;
 import org.tollgate.lb.l4.TcpForwarder;
 import org.tollgate.lb.l7.http.HttpLimits;
 import org.tollgate.lb.l7.http.HttpParser;
+import org.tollgate.tls.SessionCache;
+import org.tollgate.tls.TicketKeys;
 import org.tollgate.tls.TlsConfig;
 import org.tollgate.tls.cert.CertificateVerifier;
 import org.tollgate.tls.cert.DemoCertificates;
@@ -35,7 +41,8 @@ import picocli.CommandLine.Command;
  * instances that terminate TLS with a demo CA's certificate, and an lb-l4 in front that
  * spreads TCP connections over them without decrypting. Tollgate's own TLS client then
  * sends requests through it all and the demo prints who answered: for each balancing
- * algorithm, for routes by path and cookie. Everything runs in this process on loopback
+ * algorithm, for routes by path and cookie, and a TLS session resumed on the other
+ * instance from a ticket sealed with the shared ticket key file. Everything runs in this process on loopback
  * and stops by itself.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
@@ -87,15 +94,28 @@ final class Demo implements Callable<Integer> {
                     + ", c " + hostPort(backends.get("c")) + "  (plain HTTP; each answers its own name)");
 
             // two lb-l7 instances terminating TLS with the same certificate
-            TlsConfig serverTls = TlsConfig.builder().certificate(pki.localhostServer()).alpnProtocols(List.of("http/1.1")).build();
+            // two lb-l7 instances terminating TLS with the same certificate and one ticket key file
+            Path keyDir = Files.createTempDirectory("lb-l7-demo");
+            Path keyFile = keyDir.resolve("tickets.key");
+            toClose.add(() -> {
+                Files.deleteIfExists(keyFile);
+                Files.deleteIfExists(keyDir);
+            });
+            TicketKeys.writeNewKeyFile(keyFile, new SecureRandom());
             List<L7Proxy> l7 = new ArrayList<>();
+            List<TlsConfig> serverTls = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
-                L7Proxy p = L7Proxy.start(config(new InetSocketAddress("127.0.0.1", 0), serverTls, backends, Algorithm.ROUND_ROBIN, null));
+                // Each instance loads the file itself, as two processes on two machines would.
+                TlsConfig tls = TlsConfig.builder().certificate(pki.localhostServer()).alpnProtocols(List.of("http/1.1"))
+                        .ticketKeys(TicketKeys.load(keyFile)).build();
+                L7Proxy p = L7Proxy.start(config(new InetSocketAddress("127.0.0.1", 0), tls, backends, Algorithm.ROUND_ROBIN, null));
                 toClose.add(p);
                 l7.add(p);
+                serverTls.add(tls);
             }
             out.println("   lb-l7 #1     " + hostPort(l7.get(0).localAddress()) + "  lb-l7 #2 " + hostPort(l7.get(1).localAddress())
-                    + "  (terminate TLS with a certificate for localhost from a fresh demo CA)");
+                    + "  (terminate TLS with a certificate for localhost from a fresh demo CA,");
+            out.println("                seal session tickets with the key in one shared ticket key file)");
 
             // lb-l4 in front: round robin of connections over the L7 instances
             List<Backend> l7Backends = List.of(new Backend("lb-l7 #1", l7.get(0).localAddress()),
@@ -127,7 +147,7 @@ final class Demo implements Callable<Integer> {
             out.println();
             for (Algorithm algorithm : Algorithm.values()) {
                 for (L7Proxy p : l7) {
-                    p.reload(config(p.config().listen(), serverTls, backends, algorithm, p.config()));
+                    p.reload(config(p.config().listen(), p.config().tls(), backends, algorithm, p.config()));
                 }
                 long[] before = {l7.get(0).stats().requests(), l7.get(1).stats().requests()};
                 StringBuilder line = new StringBuilder();
@@ -163,7 +183,7 @@ final class Demo implements Callable<Integer> {
             out.println("== 2. Routes, first match wins: path /api/ -> pool api [c]; cookie channel=beta -> pool beta [b];"
                     + " anything else -> pool web [a b c]");
             for (L7Proxy p : l7) {
-                p.reload(config(p.config().listen(), serverTls, backends, Algorithm.ROUND_ROBIN, p.config()));
+                p.reload(config(p.config().listen(), p.config().tls(), backends, Algorithm.ROUND_ROBIN, p.config()));
             }
             try (TlsConnection c = TlsClient.connect(front, "localhost", clientTls)) {
                 out.printf("   %-44s -> %s%n", "GET /api/users", request(c, "/api/users", null));
@@ -173,6 +193,26 @@ final class Demo implements Callable<Integer> {
                 out.printf("   %-44s -> %s%n", "GET /home", request(c, "/home", null));
             }
             out.println("   (one kept-alive connection: the route is decided per request, so one connection reaches three pools)");
+            out.println();
+
+            // 3. resumption across instances
+            out.println("== 3. A session resumed on the other lb-l7: both read the same ticket key file");
+            TlsConfig resuming = clientTls.toBuilder().sessionCache(SessionCache.create(16, Duration.ofHours(1))).build();
+            String[] vias = new String[3];
+            for (int i = 1; i <= 2; i++) {
+                long[] before = {l7.get(0).stats().accepted(), l7.get(1).stats().accepted()};
+                try (TlsConnection c = TlsClient.connect(front, "localhost", resuming)) {
+                    request(c, "/resume", null); // reading the response also reads the NewSessionTickets
+                    String via = l7.get(0).stats().accepted() > before[0] ? "#1" : "#2";
+                    vias[i] = via;
+                    out.println("   connection " + i + " -> lb-l7 " + via + ": " + c.summary().oneLine()
+                            + (i == 1 ? "  (" + c.ticketsReceived() + " tickets received)" : ""));
+                }
+            }
+            out.println("   The ticket sealed by lb-l7 " + vias[1] + " was opened by lb-l7 " + vias[2] + ": the client skipped the certificate");
+            out.println("   and its signature (a psk_dhe_ke handshake, RFC 8446 §2.2) although that lb-l7 had never seen this client.");
+            out.println("   Both sealed with key " + serverTls.get(0).ticketKeys().currentKeyName().substring(0, 8)
+                    + "... (name only; keep the file secret, rotate it on every machine at once).");
             out.println();
 
             // totals

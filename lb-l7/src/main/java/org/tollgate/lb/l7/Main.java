@@ -139,7 +139,8 @@ public final class Main implements Callable<Integer> {
             throw new IllegalArgumentException("--tls-cert and --tls-key go together");
         }
         if (tlsCert != null) {
-            b.tls(TlsConfig.builder().certificate(CertifiedKey.load(tlsCert, tlsKey)).alpnProtocols(List.of("http/1.1")).build());
+            b.tls(TlsConfig.builder().certificate(CertifiedKey.load(tlsCert, tlsKey)).alpnProtocols(List.of("http/1.1"))
+                    .ticketKeys(org.tollgate.tls.TicketKeys.generate()).build());
         }
         return b.build();
     }

@@ -47,6 +47,7 @@ class ConfigFileTest {
         PemFiles.writeCertificates(dir.resolve("certs/api.pem"), api.chain());
         PemFiles.writePrivateKey(dir.resolve("certs/api.key"), api.privateKey());
         pki.writeCa(dir.resolve("certs/internal-ca.pem"));
+        org.tollgate.tls.TicketKeys.writeNewKeyFile(dir.resolve("tickets.key"), new java.security.SecureRandom());
     }
 
     /** The {@code yaml} block of lb-l7's README: documentation and test are one text. */
@@ -76,6 +77,8 @@ class ConfigFileTest {
         assertNull(plain.tls());
         assertNotNull(tls.tls());
         assertEquals(2, tls.tls().certificates().size());
+        assertEquals(org.tollgate.tls.TicketKeys.load(dir.resolve("tickets.key")).currentKeyName(),
+                tls.tls().ticketKeys().currentKeyName(), "tickets sealed with the key file's key");
         assertEquals(8080, plain.listen().getPort());
         assertEquals("127.0.0.1", s.admin().getHostString());
         assertEquals(9900, s.admin().getPort());
@@ -166,6 +169,8 @@ class ConfigFileTest {
                 Arguments.of(OK_HEAD + "pools:\n  web:\n    backends: [127.0.0.1:9001]\n    health-check:\n      path: /\n" + OK_ROUTES,
                         6, "active health checks not supported yet"),
                 Arguments.of(OK_HEAD + OK_POOLS + OK_ROUTES + "limits:\n  rate-limit: 10/s\n", 9, "rate limit not supported yet"),
+                Arguments.of("listeners:\n  - listen: 127.0.0.1:0\n    tls:\n      certificates:\n        - cert: certs/www.pem\n"
+                        + "          key: certs/www.key\n      ticket-key-file: none.key\n" + OK_POOLS + OK_ROUTES, 7, "cannot read ticket key file none.key"),
                 Arguments.of(OK_HEAD + OK_POOLS + OK_ROUTES + "filters:\n  deny: [10.0.0.0/8]\n", 8, "filters (rate limit"));
     }
 

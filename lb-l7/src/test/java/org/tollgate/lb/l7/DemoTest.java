@@ -35,6 +35,10 @@ class DemoTest {
         assertTrue(out.contains("GET /api/users                               -> c"), out);
         assertTrue(out.contains("GET /home  Cookie: channel=beta              -> b"), out);
         assertTrue(out.contains("GET /api/users  Cookie: channel=beta         -> c"), out);
+        Matcher resumed = Pattern.compile("connection 1 -> lb-l7 (#\\d): TLSv1.3 .* full-handshake  \\([1-9] tickets received\\)\n"
+                + "   connection 2 -> lb-l7 (#\\d): TLSv1.3 .* resumed=psk\n").matcher(out);
+        assertTrue(resumed.find(), out);
+        assertTrue(!resumed.group(1).equals(resumed.group(2)), "the session crossed to the other lb-l7: " + resumed.group());
         assertTrue(out.trim().endsWith("== done"), out);
     }
 
