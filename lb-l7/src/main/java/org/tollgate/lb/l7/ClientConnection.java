@@ -224,8 +224,8 @@ final class ClientConnection {
 
     private boolean flushUpstream() {
         BackendConnection u = upstream;
-        if (u == null || !u.connected || u.closed || u.out.isEmpty()) {
-            return false;
+        if (u == null || !u.connected || u.closed || (u.out.isEmpty() && !u.transport.wantsWrite())) {
+            return false; // nothing queued, and nothing held inside a TLS transport either
         }
         int before = u.out.size();
         try {
@@ -276,7 +276,8 @@ final class ClientConnection {
         }
         BackendConnection u = upstream;
         if (u != null && u.connected && !u.closed) {
-            u.interest((wantUpstreamRead() ? SelectionKey.OP_READ : 0) | (u.out.isEmpty() ? 0 : SelectionKey.OP_WRITE));
+            u.interest((wantUpstreamRead() ? SelectionKey.OP_READ : 0)
+                    | (u.out.isEmpty() && !u.transport.wantsWrite() ? 0 : SelectionKey.OP_WRITE));
         }
     }
 
@@ -408,7 +409,7 @@ final class ClientConnection {
         backend.connectionOpened();
         proxy.stats.forwarded(backend);
         headSent = false;
-        upstream = upstreams.acquire(backend, this);
+        upstream = upstreams.acquire(pool, backend, this);
         if (upstream.connected) {
             upstreamConnected(upstream);
         }

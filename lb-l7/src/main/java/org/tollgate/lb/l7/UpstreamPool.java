@@ -31,8 +31,8 @@ final class UpstreamPool {
         return proxy.config();
     }
 
-    /** An idle connection to {@code backend}, or a new one being connected. */
-    BackendConnection acquire(Backend backend, ClientConnection owner) {
+    /** An idle connection to {@code backend} (of {@code target}), or a new one being connected. */
+    BackendConnection acquire(BackendPool target, Backend backend, ClientConnection owner) {
         ArrayDeque<BackendConnection> q = idle.get(backend);
         while (q != null && !q.isEmpty()) {
             BackendConnection c = q.pollFirst();
@@ -43,7 +43,7 @@ final class UpstreamPool {
                 return c;
             }
         }
-        return BackendConnection.connect(this, backend, owner);
+        return BackendConnection.connect(this, target, backend, owner);
     }
 
     /** Takes back a connection whose exchange ended cleanly; it is watched for closing while idle. */
