@@ -62,12 +62,30 @@ final class GnutlsCli {
         return this;
     }
 
-    /** Sends {@code request}, closes stdin and waits for gnutls-cli to finish. */
-    PeerResult run(Path dir, String request, Duration timeout) {
+    private List<String> command() {
         List<String> command = new ArrayList<>(List.of("gnutls-cli", "--port", String.valueOf(port),
                 "--priority", priority, "--sni-hostname", sni, "--verify-hostname", sni));
         command.addAll(args);
         command.add("127.0.0.1");
+        return command;
+    }
+
+    /**
+     * Sends {@code request} and keeps stdin open until a line matching {@code untilRegex} has
+     * arrived (gnutls-cli sends close_notify as soon as stdin ends), then closes it and waits.
+     */
+    PeerResult exchange(Path dir, String request, String untilRegex, Duration timeout) {
+        try (Processes.Running process = Processes.start(dir, "gnutls-cli", command())) {
+            process.send(request);
+            process.awaitLine(java.util.regex.Pattern.compile(untilRegex), timeout);
+            process.closeStdin();
+            return parse(process.awaitExit(timeout), process.output());
+        }
+    }
+
+    /** Sends {@code request}, closes stdin and waits for gnutls-cli to finish. */
+    PeerResult run(Path dir, String request, Duration timeout) {
+        List<String> command = command();
         try (Processes.Running process = Processes.start(dir, "gnutls-cli", command)) {
             process.send(request);
             process.closeStdin();

@@ -37,6 +37,7 @@ final class Pki {
     private final DemoCertificates.Pki demo;
     private final Path caFile;
     private final Map<KeyType, Cert> servers = new EnumMap<>(KeyType.class);
+    private final Map<KeyType, Cert> clients = new EnumMap<>(KeyType.class);
 
     private Pki(Path dir, String label) {
         this.dir = dir;
@@ -103,9 +104,28 @@ final class Pki {
                 now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(30)));
     }
 
+    /** A client certificate (extended key usage clientAuth, CN=Client TYPE, no names) with a key of {@code type}; made once. */
+    synchronized Cert client(KeyType type) {
+        return clients.computeIfAbsent(type, t -> {
+            Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+            return issue("client-" + t.name().toLowerCase(Locale.ROOT), "Client " + t, List.of(), t,
+                    now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(30)), false);
+        });
+    }
+
+    /** The default client certificate: EC P-256. */
+    Cert client() {
+        return client(KeyType.EC_P256);
+    }
+
     private Cert issue(String fileLabel, String cn, List<String> names, KeyType type, Instant notBefore,
                        Instant notAfter) {
-        CertifiedKey key = demo.issue(cn, names, type, notBefore, notAfter, true);
+        return issue(fileLabel, cn, names, type, notBefore, notAfter, true);
+    }
+
+    private Cert issue(String fileLabel, String cn, List<String> names, KeyType type, Instant notBefore,
+                       Instant notAfter, boolean serverAuth) {
+        CertifiedKey key = demo.issue(cn, names, type, notBefore, notAfter, serverAuth);
         Path cert = dir.resolve(label + "-" + fileLabel + ".pem");
         Path keyFile = dir.resolve(label + "-" + fileLabel + ".key");
         try {

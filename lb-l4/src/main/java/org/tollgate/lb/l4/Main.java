@@ -522,6 +522,10 @@ public final class Main implements Callable<Integer> {
         }
     }
 
+    /**
+     * Runs the command line and exits with its status.
+     * @param args the command-line arguments; {@code --help} lists them
+     */
     public static void main(String[] args) {
         // The library logs each forwarder start at INFO; on the command line only warnings matter.
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);

@@ -96,7 +96,13 @@ public final class TcpForwarder implements AutoCloseable {
         LOG.log(Level.INFO, "forwarding " + localAddress() + " over " + balancer.backends().size() + " backends");
     }
 
-    /** Binds the listening socket and starts {@link ForwarderConfig#eventLoops()} selector threads of its own. */
+    /**
+     * Binds the listening socket and starts {@link ForwarderConfig#eventLoops()} selector threads of its own.
+     * @param config the configuration
+     * @param balancer the default pool
+     * @return the running forwarder
+     * @throws IOException when the address cannot be bound
+     */
     public static TcpForwarder start(ForwarderConfig config, Balancer balancer) throws IOException {
         return new TcpForwarder(Objects.requireNonNull(config), Objects.requireNonNull(balancer), null);
     }
@@ -104,12 +110,17 @@ public final class TcpForwarder implements AutoCloseable {
     /**
      * Binds the listening socket and runs on {@code group}'s loops (shared with other
      * servers; {@link #close()} leaves the group running).
+     * @param config the configuration
+     * @param balancer the default pool
+     * @param group the loops to run on
+     * @return the running forwarder
+     * @throws IOException when the address cannot be bound
      */
     public static TcpForwarder start(ForwarderConfig config, Balancer balancer, EventLoopGroup group) throws IOException {
         return new TcpForwarder(Objects.requireNonNull(config), Objects.requireNonNull(balancer), Objects.requireNonNull(group));
     }
 
-    /** The address actually bound (the port is chosen when 0 was asked for). */
+    /** {@return the address actually bound (the port is chosen when 0 was asked for)} */
     public InetSocketAddress localAddress() {
         try {
             return (InetSocketAddress) server.getLocalAddress();
@@ -118,12 +129,12 @@ public final class TcpForwarder implements AutoCloseable {
         }
     }
 
-    /** The default pool: every connection unless an SNI route takes it. */
+    /** {@return the default pool: every connection unless an SNI route takes it} */
     public Balancer balancer() {
         return balancer;
     }
 
-    /** The backends of the default pool and of every SNI route, each once. */
+    /** {@return the backends of the default pool and of every SNI route, each once} */
     public List<org.tollgate.lb.balance.Backend> allBackends() {
         List<org.tollgate.lb.balance.Backend> list = new ArrayList<>(balancer.backends());
         config.sniRoutes().ifPresent(r -> {
@@ -136,29 +147,32 @@ public final class TcpForwarder implements AutoCloseable {
         return list;
     }
 
+    /** {@return the configuration it runs with} */
     public ForwarderConfig config() {
         return config;
     }
 
-    /** Client connections open now. */
+    /** {@return the number of client connections open now} */
     public int openConnections() {
         return open.get();
     }
 
-    /** Client connections accepted since start. */
+    /** {@return the number of client connections accepted since start} */
     public long acceptedConnections() {
         return stats.accepted.get();
     }
 
-    /** Connects to backends that failed (refused, unreachable, timed out). */
+    /** {@return the number of connects to backends that failed (refused, unreachable, timed out)} */
     public long connectFailures() {
         return stats.connectFailures.get();
     }
 
+    /** {@return the bytes sent to backends since start} */
     public long bytesToBackends() {
         return stats.bytesToBackends.get();
     }
 
+    /** {@return the bytes sent back to clients since start} */
     public long bytesToClients() {
         return stats.bytesToClients.get();
     }
@@ -166,12 +180,13 @@ public final class TcpForwarder implements AutoCloseable {
     /**
      * The most bytes ever waiting in one direction of one connection; never more than
      * {@link ForwarderConfig#bufferSize()}, which is the point of the backpressure.
+     * @return the high-water mark in bytes
      */
     public int bufferedHighWater() {
         return stats.bufferedHighWater.get();
     }
 
-    /** The health checker, when {@link ForwarderConfig#health()} asked for one. */
+    /** {@return the health checker, when {@link ForwarderConfig#health()} asked for one} */
     public java.util.Optional<HealthChecker> health() {
         return java.util.Optional.ofNullable(health);
     }
@@ -181,6 +196,8 @@ public final class TcpForwarder implements AutoCloseable {
      * connections run to their end for up to {@code grace}, then {@link #close()}s what is
      * left. Returns true when every connection had finished by itself. Blocks the caller,
      * so never call it from one of the forwarder's loop threads.
+     * @param grace how long open connections may run on
+     * @return whether every connection ended by itself within {@code grace}
      */
     public boolean shutdown(java.time.Duration grace) {
         if (stopping.compareAndSet(false, true)) {

@@ -61,6 +61,13 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--watch-interval", paramLabel = "MS", hidden = true, description = "How often the config file is looked at.")
     long watchMillis = 1000;
 
+    @Option(names = "--access-log", paramLabel = "FILE",
+            description = "Append one line per request (combined log format + pool/backend, upstream, Tq/Tc/Tr/Tt, termination state) to FILE; '-' for standard output.")
+    Path accessLog;
+
+    @Option(names = "--explain", description = "Print, for each request, the routes tried, the pool, the candidates and why the backend was chosen.")
+    boolean explain;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -116,6 +123,9 @@ public final class Main implements Callable<Integer> {
             }
             return ConfigFile.load(configFile, null);
         }
+        if (configFile != null && (accessLog != null || explain)) {
+            throw new IllegalArgumentException("--access-log and --explain go with the simple case (the config file cannot set them yet)");
+        }
         if (listen == null || backends.isEmpty()) {
             throw new IllegalArgumentException("give --config FILE, or --listen HOST:PORT with at least one --backend HOST:PORT");
         }
@@ -141,6 +151,12 @@ public final class Main implements Callable<Integer> {
         if (tlsCert != null) {
             b.tls(TlsConfig.builder().certificate(CertifiedKey.load(tlsCert, tlsKey)).alpnProtocols(List.of("http/1.1"))
                     .ticketKeys(org.tollgate.tls.TicketKeys.generate()).build());
+        }
+        if (accessLog != null) {
+            b.accessLog(accessLog.toString().equals("-") ? System.out::println : AccessLog.file(accessLog));
+        }
+        if (explain) {
+            b.explain(System.out::println);
         }
         return b.build();
     }

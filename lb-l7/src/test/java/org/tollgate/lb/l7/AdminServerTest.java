@@ -79,7 +79,8 @@ class AdminServerTest {
         assertTrue(html.contains("<td class=\"state DOWN\">DOWN</td>"), html);
         assertTrue(html.matches("(?s).*data-backend=\"dead\">.*?<td class=\"errors\">[1-9].*"), "the dead backend's connect failures count");
         assertTrue(html.contains("class=\"bar\" style=\"width:"), html);
-        assertTrue(html.contains("<td class=\"refused\" data-status=\"400\">1</td>"), html);
+        assertTrue(html.contains("<td class=\"refused\" data-reason=\"invalid_request\">1</td>"), html);
+        assertTrue(html.contains("<td class=\"refused\" data-reason=\"rate_limited\">0</td>"), "every reason is listed: " + html);
         assertTrue(html.contains("<tr data-listener=\"" + listener + "\">"), html);
 
         RawClient.Response metrics = get(admin, "GET /metrics HTTP/1.1\r\nHost: admin\r\n\r\n");
@@ -90,7 +91,7 @@ class AdminServerTest {
         assertTrue(m.contains("lb_l7_backend_weight{pool=\"web\",backend=\"a\"} 3\n"), m);
         assertTrue(m.contains("lb_l7_backend_up{pool=\"web\",backend=\"dead\"} 0\n"), m);
         assertTrue(m.contains("lb_l7_backend_up{pool=\"web\",backend=\"b\"} 1\n"), m);
-        assertTrue(m.contains("lb_l7_refusals_total{listener=\"" + listener + "\",code=\"400\"} 1\n"), m);
+        assertTrue(m.contains("lb_l7_refusals_total{listener=\"" + listener + "\",reason=\"invalid_request\",code=\"400\"} 1\n"), m);
         assertTrue(m.contains("lb_l7_requests_total{listener=\"" + listener + "\"} 10\n"), m);
         assertTrue(m.contains("lb_l7_responses_total{listener=\"" + listener + "\",code=\"200\"} 10\n"), m);
         // The exposition format: each metric's HELP and TYPE once, before its samples; samples name{labels} value.

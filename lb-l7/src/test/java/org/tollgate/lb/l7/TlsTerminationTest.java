@@ -191,7 +191,7 @@ class TlsTerminationTest {
                     assertTrue(r.body().contains("TLSv1.3"), r.body());
                 } else {
                     assertEquals(502, r.status(), "a backend whose certificate does not carry the name is refused: " + r.body());
-                    assertEquals(1, p.stats().failuresOf("127.0.0.1:" + backendPort));
+                    assertEquals(1, p.snapshot().pools().get(0).backends().get(0).failures());
                 }
             }
         }

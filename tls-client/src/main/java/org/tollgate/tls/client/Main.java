@@ -32,6 +32,7 @@ import org.tollgate.tls.NamedGroup;
 import org.tollgate.tls.ProtocolVersion;
 import org.tollgate.tls.TlsConfig;
 import org.tollgate.tls.cert.CertificateVerifier;
+import org.tollgate.tls.cert.CertifiedKey;
 import org.tollgate.tls.explain.HandshakeExplainer;
 import org.tollgate.tls.explain.HtmlPage;
 import picocli.CommandLine;
@@ -62,6 +63,7 @@ import picocli.CommandLine.Spec;
             "28:timeout during the handshake or the response",
             "35:TLS handshake or protocol failure (alert sent or received)",
             "56:failure receiving data (e.g. closed without close_notify: truncation)",
+            "58:problem with the local client certificate (--cert, --key)",
             "60:the server's certificate was refused (untrusted, expired or wrong name)"})
 public final class Main implements Callable<Integer> {
     static final int EXIT_OK = 0;
@@ -74,6 +76,7 @@ public final class Main implements Callable<Integer> {
     static final int EXIT_TIMEOUT = 28;
     static final int EXIT_TLS = 35;
     static final int EXIT_RECEIVE = 56;
+    static final int EXIT_LOCAL_CERTIFICATE = 58;
     static final int EXIT_CERTIFICATE = 60;
 
     static final String USER_AGENT = "tollgate-client/0.1";
@@ -84,6 +87,14 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--cafile", paramLabel = "FILE",
             description = "Trust the CA certificates in this PEM file (default: the JDK's trusted CAs).")
     Path caFile;
+
+    @Option(names = {"-E", "--cert"}, paramLabel = "FILE",
+            description = "Client certificate chain (PEM), sent when the server asks for one (mutual TLS).")
+    Path certFile;
+
+    @Option(names = "--key", paramLabel = "FILE",
+            description = "Private key (PEM) of --cert (default: read from the --cert file, as curl does).")
+    Path keyFile;
 
     @Option(names = {"-k", "--insecure"},
             description = "Do NOT check the server's certificate (testing only: anyone on the path can listen).")
@@ -157,6 +168,10 @@ public final class Main implements Callable<Integer> {
         this.err = err;
     }
 
+    /**
+     * Runs the command line and exits with its curl-like status.
+     * @param args the command-line arguments; {@code --help} lists them
+     */
     public static void main(String[] args) {
         System.exit(run(System.out, System.err, args));
     }
@@ -195,6 +210,9 @@ public final class Main implements Callable<Integer> {
             err.println("tls-client: " + e.getMessage());
             err.println("try 'tls-client --help'");
             return EXIT_USAGE;
+        } catch (LocalCertificateException e) {
+            err.println("tls-client: " + e.getMessage());
+            return EXIT_LOCAL_CERTIFICATE;
         } catch (IOException e) {
             err.println("tls-client: " + e.getMessage());
             return EXIT_USAGE;
@@ -362,6 +380,17 @@ public final class Main implements Callable<Integer> {
         } else {
             b.verifier(CertificateVerifier.systemDefault());
         }
+        if (keyFile != null && certFile == null) {
+            throw new IllegalArgumentException("--key needs --cert");
+        }
+        if (certFile != null) {
+            try {
+                b.certificate(CertifiedKey.load(certFile, keyFile != null ? keyFile : certFile));
+            } catch (IOException | IllegalArgumentException e) {
+                throw new LocalCertificateException("cannot use the client certificate " + certFile
+                        + (keyFile != null ? " with key " + keyFile : "") + ": " + e.getMessage(), e);
+            }
+        }
         b.keyLog(keyLogFile != null ? KeyLog.toFile(keyLogFile) : KeyLog.fromEnvironment());
         if (timeout() != null) {
             b.handshakeTimeout(timeout());
@@ -405,6 +434,15 @@ public final class Main implements Callable<Integer> {
      * {@code --explain} alone, or {@code --explain=html FILE} (also {@code --explain html FILE}):
      * a plain optional value would swallow the URL that usually follows.
      */
+    /** A --cert or --key that cannot be read or does not fit: curl's exit code 58. */
+    static final class LocalCertificateException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        LocalCertificateException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     static final class ExplainOption implements CommandLine.IParameterConsumer {
         @Override
         public void consumeParameters(Stack<String> args, ArgSpec argSpec, CommandSpec commandSpec) {

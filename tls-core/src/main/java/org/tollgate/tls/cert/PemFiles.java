@@ -32,7 +32,6 @@ import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 
 /**
@@ -62,6 +61,9 @@ public final class PemFiles {
     /**
      * The certificates in {@code file}, in file order: for a chain file, leaf first. Other
      * PEM blocks (a private key in a combined file) are skipped.
+     * @param file a PEM file
+     * @return the certificates
+     * @throws IOException when the file cannot be read or holds no certificate
      */
     public static List<X509Certificate> readCertificates(Path file) throws IOException {
         JcaX509CertificateConverter converter = new JcaX509CertificateConverter();
@@ -82,7 +84,12 @@ public final class PemFiles {
         return List.copyOf(certificates);
     }
 
-    /** The first private key in {@code file}, as a JDK key object. */
+    /**
+     * The first private key in {@code file}, as a JDK key object.
+     * @param file a PEM file
+     * @return the key
+     * @throws IOException when the file cannot be read or holds no supported key
+     */
     public static PrivateKey readPrivateKey(Path file) throws IOException {
         // SEC1 §C.4: an EC key may leave its curve out and rely on a separate EC PARAMETERS
         // block (OpenSSL's "ecparam -genkey" writes one before the key).
@@ -103,7 +110,12 @@ public final class PemFiles {
                 + " (expected a PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY block)");
     }
 
-    /** Writes {@code certificates} to {@code file} as PEM {@code CERTIFICATE} blocks, in order. */
+    /**
+     * Writes {@code certificates} to {@code file} as PEM {@code CERTIFICATE} blocks, in order.
+     * @param file where to write
+     * @param certificates the certificates, leaf first
+     * @throws IOException when the file cannot be written
+     */
     public static void writeCertificates(Path file, List<X509Certificate> certificates) throws IOException {
         if (certificates.isEmpty()) {
             throw new IllegalArgumentException("no certificates to write to " + file);
@@ -118,6 +130,9 @@ public final class PemFiles {
     /**
      * Writes {@code key} to {@code file} as an unencrypted PKCS#8 {@code PRIVATE KEY} block.
      * On POSIX file systems a new file is created readable by its owner only.
+     * @param file where to write
+     * @param key the private key
+     * @throws IOException when the file cannot be written
      */
     public static void writePrivateKey(Path file, PrivateKey key) throws IOException {
         byte[] der = key.getEncoded();
@@ -125,8 +140,9 @@ public final class PemFiles {
             throw new IllegalArgumentException("cannot write " + key.getAlgorithm()
                     + " key to " + file + ": it has no PKCS#8 encoding");
         }
+        byte[] encoded = key instanceof java.security.interfaces.ECPrivateKey ec ? withPublicPoint(der, ec) : der;
         try (Writer out = ownerOnlyWriter(file); JcaPEMWriter pem = new JcaPEMWriter(out)) {
-            pem.writeObject(new JcaPKCS8Generator(key, null));
+            pem.writeObject(new org.bouncycastle.util.io.pem.PemObject("PRIVATE KEY", encoded));
         }
     }
 
@@ -180,6 +196,27 @@ public final class PemFiles {
         } catch (GeneralSecurityException | IOException e) {
             throw new IOException("malformed " + jdkAlgorithm + " private key in " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The JDK encodes an EC private key without its public point, which SEC1 (RFC 5915 §3)
+     * makes optional but GnuTLS requires ("ASN1 parser: Element was not found"); this adds it.
+     */
+    private static byte[] withPublicPoint(byte[] pkcs8, java.security.interfaces.ECPrivateKey key) throws IOException {
+        PrivateKeyInfo info = PrivateKeyInfo.getInstance(pkcs8);
+        org.bouncycastle.asn1.sec.ECPrivateKey inner = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(info.parsePrivateKey());
+        if (inner.getPublicKey() != null || !(info.getPrivateKeyAlgorithm().getParameters() instanceof ASN1ObjectIdentifier curve)) {
+            return pkcs8;
+        }
+        org.bouncycastle.asn1.x9.X9ECParameters x9 = org.bouncycastle.asn1.x9.ECNamedCurveTable.getByOID(curve);
+        if (x9 == null) {
+            return pkcs8;
+        }
+        org.bouncycastle.math.ec.ECPoint q = new org.bouncycastle.math.ec.FixedPointCombMultiplier()
+                .multiply(x9.getG(), key.getS()).normalize();
+        org.bouncycastle.asn1.sec.ECPrivateKey full = new org.bouncycastle.asn1.sec.ECPrivateKey(x9.getN().bitLength(),
+                key.getS(), new org.bouncycastle.asn1.DERBitString(q.getEncoded(false)), null);
+        return new PrivateKeyInfo(info.getPrivateKeyAlgorithm(), full).getEncoded();
     }
 
     private static Writer ownerOnlyWriter(Path file) throws IOException {

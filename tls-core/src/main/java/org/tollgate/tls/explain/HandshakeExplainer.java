@@ -80,6 +80,11 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
     private boolean certificateCheckOpen;
     private final Map<String, byte[]> secrets = new LinkedHashMap<>();
     private boolean applicationDataExplained;
+    // Step 6 in the reader's order: a program reports the data it received only once it has
+    // read it all, which is after the engine saw the peer's close_notify behind that data.
+    private boolean dataSent;
+    private boolean dataReceived;
+    private boolean peerClosePending;
     // TLS 1.2 only (RFC 5246): the classic story, told in its own order.
     private boolean tls12;
     private boolean extendedMasterSecret;
@@ -89,7 +94,10 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
     private List<X509Certificate> serverChain = List.of();
     private String certificateVerdict;
 
-    /** Explains to {@code out}, without knowing the trust anchors. */
+    /**
+     * Explains to {@code out}, without knowing the trust anchors.
+     * @param out where the text goes
+     */
     public HandshakeExplainer(PrintStream out) {
         this(out, null);
     }
@@ -97,18 +105,30 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
     /**
      * Explains to {@code out}; with {@code trust} (the client's verifier) step 3 names the
      * trusted CA that anchors the server's chain.
+     * @param out where the text goes
+     * @param trust the client's trust anchors, or null
      */
     public HandshakeExplainer(PrintStream out, CertificateVerifier trust) {
         this.out = out;
         this.trust = trust;
     }
 
-    /** Sets {@code explainer} as the builder's trace and key log (replacing what was there). */
+    /**
+     * Sets {@code explainer} as the builder's trace and key log (replacing what was there).
+     * @param builder the configuration being built
+     * @param explainer the explainer
+     * @return the builder
+     */
     public static TlsConfig.Builder explain(TlsConfig.Builder builder, HandshakeExplainer explainer) {
         return builder.trace(explainer).keyLog(explainer);
     }
 
-    /** {@code config} with {@code explainer} added beside its trace and key log (a --keylog file keeps working). */
+    /**
+     * {@code config} with {@code explainer} added beside its trace and key log (a --keylog file keeps working).
+     * @param config the configuration
+     * @param explainer the explainer
+     * @return the configuration with the explainer wired in
+     */
     public static TlsConfig wire(TlsConfig config, HandshakeExplainer explainer) {
         HandshakeTrace before = config.trace();
         KeyLog keyLog = config.keyLog();
@@ -132,8 +152,9 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
         return config.toBuilder().trace(trace).keyLog(log).build();
     }
 
-    /** What was explained so far, one entry per connection. */
+    /** {@return what was explained so far, one entry per connection} */
     public synchronized List<Explanation> explanations() {
+        tellPendingPeerClose();
         return List.copyOf(explanations);
     }
 
@@ -238,9 +259,11 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
                     + " TLS 1.3 has no such message (it may send a dummy one only to calm middleboxes, RFC 8446 D.4).");
         }
         if (text.equals("peer sent close_notify")) {
-            enter(6, "Close", tls12 ? "RFC 5246 §7.2.1" : "RFC 8446 §6.1");
-            say("The peer sent close_notify: it sends no more data. The engine answers with close_notify unless it"
-                    + " sent one already; then the traffic keys are discarded.");
+            if (dataSent && !dataReceived) {
+                peerClosePending = true; // told after the data it followed, once the program reports it
+            } else {
+                peerClose();
+            }
             return;
         }
         say("engine: " + text);
@@ -284,6 +307,8 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
     /**
      * The program sent ({@code outbound}) or received {@code plaintext} as application data:
      * step 6 shows what travels on the wire for it.
+     * @param outbound true when we sent it
+     * @param plaintext the application data
      */
     public synchronized void applicationData(boolean outbound, byte[] plaintext) {
         applicationData(outbound, plaintext, plaintext.length);
@@ -292,17 +317,32 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
     /**
      * As {@link #applicationData(boolean, byte[])} for a stream: {@code start} is its first
      * bytes (for the first line), {@code totalLength} how many there were in all.
+     * @param outbound true when we sent it
+     * @param start the first bytes of the stream
+     * @param totalLength the stream's length in bytes
      */
     public synchronized void applicationData(boolean outbound, byte[] start, long totalLength) {
         byte[] plaintext = start;
         if (current == null) {
             return;
         }
+        if (outbound) {
+            dataSent = true;
+        } else {
+            dataReceived = true;
+        }
         if (tls12) {
             tls12ApplicationData(outbound, plaintext, totalLength);
-            return;
+        } else {
+            tls13ApplicationData(outbound, plaintext, totalLength);
         }
-        enter(6, "Encrypted application data", "RFC 8446 §5.2");
+        if (!outbound) {
+            tellPendingPeerClose();
+        }
+    }
+
+    private void tls13ApplicationData(boolean outbound, byte[] plaintext, long totalLength) {
+        enterApplicationData("RFC 8446 §5.2");
         if (!applicationDataExplained) {
             applicationDataExplained = true;
             say("Each TLSCiphertext record: opaque_type = application_data (23), legacy_record_version = 0x0303,"
@@ -329,11 +369,37 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
         enter(6, "Close", tls12 ? "RFC 5246 §7.2.1" : "RFC 8446 §6.1");
         say("we send close_notify, an alert encrypted like data, so an attacker cannot fake the end of the"
                 + " stream (a truncation attack). Then the traffic keys are discarded.");
+        tellPendingPeerClose();
+    }
+
+    /** Step 6's data heading, once; after an interlude (a NewSessionTicket, a KeyUpdate) it goes on as "continued". */
+    private void enterApplicationData(String rfc) {
+        String title = "Encrypted application data";
+        if (applicationDataExplained && !(step != null && step.number() == 6 && step.title().startsWith(title))) {
+            title += ", continued";
+        }
+        enter(6, title, rfc);
+    }
+
+    private void tellPendingPeerClose() {
+        if (peerClosePending) {
+            peerClosePending = false;
+            peerClose();
+        }
+    }
+
+    private void peerClose() {
+        enter(6, "Close", tls12 ? "RFC 5246 §7.2.1" : "RFC 8446 §6.1");
+        say("The peer sent close_notify: it sends no more data. The engine answers with close_notify unless it"
+                + " sent one already; then the traffic keys are discarded.");
     }
 
     // ------------------------------------------------------------------ the steps
 
     private void startConnection(boolean weAreClient) {
+        tellPendingPeerClose(); // still the previous connection's
+        dataSent = false;
+        dataReceived = false;
         client = weAreClient;
         helloRetry = false;
         clientHello = null;
@@ -710,7 +776,7 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
     }
 
     private void tls12ApplicationData(boolean outbound, byte[] plaintext, long totalLength) {
-        enter(6, "Encrypted application data", "RFC 5246 §6.2.3.3");
+        enterApplicationData("RFC 5246 §6.2.3.3");
         boolean gcm = suite == null || suite.isAesGcm();
         int explicitNonce = gcm ? 8 : 0;
         if (!applicationDataExplained) {

@@ -29,7 +29,11 @@ public final class MessageFields {
     private MessageFields() {
     }
 
-    /** The message, read with the TLS 1.3 layouts, as one field whose children are the 4-byte header and the body's fields. */
+    /**
+     * The message, read with the TLS 1.3 layouts, as one field whose children are the 4-byte header and the body's fields.
+     * @param message a whole handshake message
+     * @return its field tree
+     */
     public static Field of(byte[] message) {
         return of(message, false, false);
     }
@@ -38,6 +42,10 @@ public final class MessageFields {
      * The message read with the layouts of TLS 1.2 (RFC 5246 §7.4) when {@code tls12}, else
      * of TLS 1.3. {@code rsaKeyExchange} says how a TLS 1.2 ClientKeyExchange is laid out
      * (EncryptedPreMasterSecret, RFC 5246 §7.4.7.1, or an ECPoint, RFC 8422 §5.7).
+     * @param message a whole handshake message
+     * @param tls12 true for the TLS 1.2 layouts
+     * @param rsaKeyExchange true when a TLS 1.2 ClientKeyExchange holds an RSA-encrypted premaster secret
+     * @return its field tree
      */
     public static Field of(byte[] message, boolean tls12, boolean rsaKeyExchange) {
         List<Field> fields = new ArrayList<>();
@@ -73,7 +81,11 @@ public final class MessageFields {
         return new Field(0, message.length, typeName(type), "", fields);
     }
 
-    /** RFC 8446 §4 HandshakeType names, and the TLS 1.2 ones of RFC 5246 §7.4. */
+    /**
+     * RFC 8446 §4 HandshakeType names, and the TLS 1.2 ones of RFC 5246 §7.4.
+     * @param type the HandshakeType byte
+     * @return the message name, or "unknown(N)"
+     */
     public static String typeName(int type) {
         return switch (type) {
             case 0 -> "HelloRequest";

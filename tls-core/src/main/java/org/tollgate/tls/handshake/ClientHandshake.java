@@ -388,7 +388,7 @@ public final class ClientHandshake {
                     throw new TlsException(Alert.MISSING_EXTENSION, "CertificateRequest without signature_algorithms");
                 }
                 ctx.transcript.add(message);
-                ctx.note("server requests a client certificate; this client has none and will send an empty Certificate");
+                ClientAuthentication.tls13Requested(ctx, request);
                 return new ExpectCertificate(request);
             }
             if (type == HandshakeType.CERTIFICATE) {
@@ -514,8 +514,7 @@ public final class ClientHandshake {
             ctx.transcript.add(message);
             ctx.deriveApplicationSecrets();
             if (request != null) {
-                // RFC 8446 §4.4.2: a client without a suitable certificate sends an empty Certificate.
-                ctx.send(new CertificateMessage(new byte[0], List.of()));
+                ClientAuthentication.sendTls13(ctx); // RFC 8446 §4.4.2: Certificate (maybe empty), CertificateVerify
             }
             byte[] verifyData = ctx.keys.finishedVerifyData(ctx.clientHandshakeSecret, ctx.transcript.current());
             ctx.send(new Finished(verifyData));

@@ -223,4 +223,31 @@ public final class Extensions {
         WireReader.checkLength("cookie", c.length, 1, 0xFFFF);
         return c;
     }
+
+    // --- certificate_authorities (RFC 8446 §4.2.4): DER distinguished names of acceptable CAs
+
+    /** {@code DistinguishedName authorities<3..2^16-1>}, each {@code opaque DistinguishedName<1..2^16-1>}. */
+    public static Extension certificateAuthorities(List<byte[]> distinguishedNames) {
+        WireWriter w = new WireWriter();
+        int m = w.open16();
+        for (byte[] dn : distinguishedNames) {
+            w.vector16(dn);
+        }
+        w.close(m);
+        return new Extension(ExtensionType.CERTIFICATE_AUTHORITIES, w.toByteArray());
+    }
+
+    public static List<byte[]> decodeCertificateAuthorities(Extension e) throws TlsException {
+        WireReader r = e.reader();
+        WireReader list = r.sub16("certificate_authorities");
+        r.expectEnd();
+        WireReader.checkLength("certificate_authorities", list.remaining(), 3, 0xFFFF);
+        List<byte[]> names = new ArrayList<>();
+        while (list.hasRemaining()) {
+            byte[] dn = list.vector16();
+            WireReader.checkLength("DistinguishedName", dn.length, 1, 0xFFFF);
+            names.add(dn);
+        }
+        return names;
+    }
 }

@@ -87,6 +87,9 @@ public final class HandshakeContext {
     private RecordProtection pendingReadCipher;
     private RecordProtection pendingWriteCipher;
 
+    /** Client: the certificate answering the server's CertificateRequest, or null (mutual TLS). */
+    ClientAuthentication.Credential clientCredential;
+
     boolean handshakeComplete;
     boolean keyChanged;
     int ticketsReceived;
@@ -98,6 +101,9 @@ public final class HandshakeContext {
         this.client = client;
         this.records = records;
         this.peerHost = peerHost;
+        if (ClientAuthentication.keepsTranscriptMessages(config, client)) {
+            transcript.retainMessages();
+        }
     }
 
     /** Client: the key its session is cached under (see {@link org.tollgate.tls.SessionCache}). */

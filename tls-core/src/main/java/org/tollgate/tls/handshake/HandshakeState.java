@@ -17,7 +17,8 @@ public sealed interface HandshakeState permits ClientHandshake.ExpectServerHello
         Tls12ClientHandshake.ExpectFinished,
         Tls12ServerHandshake.ExpectClientKeyExchange, Tls12ServerHandshake.ExpectChangeCipherSpec,
         Tls12ServerHandshake.ExpectFinished,
-        Tls12Connected {
+        Tls12Connected,
+        ClientAuthentication.ExpectClientCertificate, ClientAuthentication.ExpectClientCertificateVerify {
 
     HandshakeState handle(HandshakeContext ctx, byte[] message) throws TlsException;
 

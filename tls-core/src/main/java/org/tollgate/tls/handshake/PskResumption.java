@@ -205,6 +205,16 @@ final class PskResumption {
 
     // ------------------------------------------------------------------ server
 
+    /**
+     * The keys a server seals and opens tickets with, or null when it must not use tickets.
+     * Tollgate's tickets do not carry the client's certificate, so a server that asks for
+     * client certificates issues and accepts no tickets (TLS 1.2 and 1.3): every connection
+     * does a full handshake and checks the client certificate again.
+     */
+    static TicketKeys serverTicketKeys(HandshakeContext ctx) {
+        return ctx.config.clientAuth() == org.tollgate.tls.ClientAuth.NONE ? ctx.config.ticketKeys() : null;
+    }
+
     /** The PSK a server agreed to, and which of the client's identities it was. */
     record Accepted(int identity, TicketState state) {
     }
@@ -258,7 +268,7 @@ final class PskResumption {
             throw TlsException.illegalParameter("pre_shared_key has " + identities.size() + " identities and "
                     + binders.size() + " binders");
         }
-        TicketKeys keys = ctx.config.ticketKeys();
+        TicketKeys keys = serverTicketKeys(ctx);
         if (keys == null) {
             ctx.note("client offers a ticket; this server issues none: full handshake");
             return null;
@@ -337,7 +347,7 @@ final class PskResumption {
      * NewSessionTickets, each with its own nonce (so its own PSK) and ticket_age_add.
      */
     static void sendTickets(HandshakeContext ctx) throws TlsException {
-        TicketKeys keys = ctx.config.ticketKeys();
+        TicketKeys keys = serverTicketKeys(ctx);
         if (keys == null || ctx.config.ticketCount() == 0) {
             return;
         }

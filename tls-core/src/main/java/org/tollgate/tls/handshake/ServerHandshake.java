@@ -20,7 +20,8 @@ import org.tollgate.tls.crypto.KeyShare;
  *
  * <pre>
  * ClientHello  -->  (HelloRetryRequest, if no usable key share; then ClientHello again)
- *                   ServerHello, {EncryptedExtensions}, {Certificate}, {CertificateVerify}, {Finished}
+ *                   ServerHello, {EncryptedExtensions}, {CertificateRequest}?, {Certificate}, {CertificateVerify}, {Finished}
+ * {Certificate}?, {CertificateVerify}?  (mutual TLS, see ClientAuthentication)
  * {Finished}   -->
  * </pre>
  *
@@ -182,6 +183,9 @@ public final class ServerHandshake {
             }
             ctx.send(new EncryptedExtensions(ee));
             if (cert != null) { // a PSK handshake skips Certificate and CertificateVerify (RFC 8446 §2.2)
+                if (ClientAuthentication.requested(ctx)) {
+                    ctx.send(ClientAuthentication.tls13Request(ctx)); // RFC 8446 §4.3.2
+                }
                 ctx.send(certificateMessage(cert.key()));
                 ctx.signatureScheme = cert.scheme();
                 byte[] content = CertificateVerify.signedContent(true, ctx.transcript.current());
@@ -191,7 +195,9 @@ public final class ServerHandshake {
             ctx.send(new Finished(ctx.keys.finishedVerifyData(ctx.serverHandshakeSecret, ctx.transcript.current())));
             ctx.deriveApplicationSecrets();
             ctx.setWriteKeys(ctx.serverApplicationSecret);
-            return new ExpectClientFinished();
+            return cert != null && ClientAuthentication.requested(ctx) // RFC 8446 §4.3.2: never with a PSK
+                    ? new ClientAuthentication.ExpectClientCertificate(true, new ExpectClientFinished())
+                    : new ExpectClientFinished();
         }
 
         private HandshakeState helloRetryRequest(HandshakeContext ctx, byte[] message, ClientHello ch,
@@ -339,7 +345,7 @@ public final class ServerHandshake {
         return fallback;
     }
 
-    private static SignatureScheme schemeFor(HandshakeContext ctx, CertifiedKey key, List<Integer> clientSchemes) {
+    static SignatureScheme schemeFor(HandshakeContext ctx, CertifiedKey key, List<Integer> clientSchemes) {
         for (SignatureScheme s : key.signatureSchemes()) {
             if (s.usableInTls13Handshake() && clientSchemes.contains(s.code()) && ctx.config.signatureSchemes().contains(s)) {
                 return s;
@@ -357,7 +363,7 @@ public final class ServerHandshake {
         return names.toString();
     }
 
-    private static CertificateMessage certificateMessage(CertifiedKey key) throws TlsException {
+    static CertificateMessage certificateMessage(CertifiedKey key) throws TlsException {
         List<CertificateMessage.Entry> entries = new ArrayList<>();
         try {
             for (X509Certificate c : key.chain()) {

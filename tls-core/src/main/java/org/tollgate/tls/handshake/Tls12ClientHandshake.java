@@ -26,10 +26,11 @@ import org.tollgate.tls.wire.WireReader;
  *                           ServerHello
  *                           Certificate
  *                           ServerKeyExchange   (ECDHE)
- *                           CertificateRequest? (answered with an empty Certificate)
+ *                           CertificateRequest? (mutual TLS: see ClientAuthentication)
  *                      <--  ServerHelloDone
- * Certificate?
+ * Certificate?              (our chain, or empty when none fits)
  * ClientKeyExchange         (RSA: premaster secret encrypted to the certificate's key; ECDHE: our key)
+ * CertificateVerify?        (when our Certificate was not empty)
  * [ChangeCipherSpec]
  * Finished             -->
  *                           [ChangeCipherSpec]
@@ -272,9 +273,9 @@ public final class Tls12ClientHandshake {
             int type = message[0] & 0xFF;
             if (type == HandshakeType.CERTIFICATE_REQUEST && !certificateRequested) {
                 ctx.received(message);
-                Tls12CertificateRequest.decode(HandshakeContext.body(message));
+                Tls12CertificateRequest request = Tls12CertificateRequest.decode(HandshakeContext.body(message));
                 ctx.transcript.add(message);
-                ctx.note("server requests a client certificate; this client has none and will send an empty Certificate");
+                ClientAuthentication.tls12Requested(ctx, request);
                 return new ExpectServerHelloDone(sent, share, preMasterSecret, true);
             }
             if (type != HandshakeType.SERVER_HELLO_DONE) {
@@ -284,8 +285,7 @@ public final class Tls12ClientHandshake {
             ServerHelloDone.decode(HandshakeContext.body(message));
             ctx.transcript.add(message);
             if (certificateRequested) {
-                // RFC 5246 §7.4.6: a client without a suitable certificate sends an empty list.
-                ctx.send(new Tls12CertificateMessage(List.of()));
+                ClientAuthentication.sendTls12Certificate(ctx); // RFC 5246 §7.4.6: the chain, or an empty list
             }
             byte[] premaster;
             if (share == null) {
@@ -302,7 +302,8 @@ public final class Tls12ClientHandshake {
                 premaster = preMasterSecret;
                 ctx.send(new ClientKeyExchange(false, share.publicKey()));
             }
-            ctx.deriveTls12Keys(premaster);
+            ctx.deriveTls12Keys(premaster); // before CertificateVerify: the RFC 7627 session hash ends at ClientKeyExchange
+            ClientAuthentication.sendTls12CertificateVerify(ctx);
             ctx.sendTls12ChangeCipherSpec();
             ctx.send(new Finished(ctx.tls12VerifyData(true)));
             return new ExpectChangeCipherSpec(false);

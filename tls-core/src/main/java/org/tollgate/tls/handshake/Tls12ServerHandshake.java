@@ -27,8 +27,11 @@ import org.tollgate.tls.crypto.KeyShare;
  *                           ServerHello
  *                           Certificate
  *                           ServerKeyExchange   (ECDHE suites only: the signed ephemeral key)
+ *                           CertificateRequest  (client auth WANT or NEED: see ClientAuthentication)
  *                      <--  ServerHelloDone
+ * Certificate?              (when requested)
  * ClientKeyExchange         (RSA: the encrypted premaster secret; ECDHE: the client's key)
+ * CertificateVerify?        (when the client sent a certificate)
  * [ChangeCipherSpec]
  * Finished             -->
  *                           [ChangeCipherSpec]
@@ -175,8 +178,12 @@ public final class Tls12ServerHandshake {
             byte[] signature = ctx.crypto.sign(choice.scheme(), choice.key().privateKey(), signed, ctx.config.random());
             ctx.send(new ServerKeyExchange(choice.group().code(), share.publicKey(), choice.scheme().code(), signature));
         }
+        if (ClientAuthentication.requested(ctx)) {
+            ctx.send(ClientAuthentication.tls12Request(ctx)); // RFC 5246 §7.4.4
+        }
         ctx.send(new ServerHelloDone());
-        return new ExpectClientKeyExchange(choice, share, ch.legacyVersion());
+        ExpectClientKeyExchange next = new ExpectClientKeyExchange(choice, share, ch.legacyVersion());
+        return ClientAuthentication.requested(ctx) ? new ClientAuthentication.ExpectClientCertificate(false, next) : next;
     }
 
     private static byte[] serverRandom(HandshakeContext ctx) {
@@ -228,6 +235,7 @@ public final class Tls12ServerHandshake {
         ctx.transcript.add(message);
         ctx.sessionId = ch.legacySessionId().clone();
         ctx.resumed = true;
+        ctx.peerCertificates = session.peerCertificates(); // the client identity proved in the full handshake
         ctx.note("ClientHello: TLS 1.2, resuming session " + session + (ctx.alpn == null ? "" : ", ALPN " + ctx.alpn));
         byte[] random = serverRandom(ctx);
         List<Extension> extensions = new ArrayList<>();
@@ -383,7 +391,7 @@ public final class Tls12ServerHandshake {
         return out;
     }
 
-    private static SignatureScheme schemeFor(HandshakeContext ctx, CertifiedKey key, List<Integer> clientSchemes) {
+    static SignatureScheme schemeFor(HandshakeContext ctx, CertifiedKey key, List<Integer> clientSchemes) {
         List<SignatureScheme> candidates = new ArrayList<>(key.signatureSchemes()); // the key's own curve first
         for (SignatureScheme s : tls12Schemes(ctx)) {
             if (!candidates.contains(s)) {
@@ -399,7 +407,7 @@ public final class Tls12ServerHandshake {
         return null;
     }
 
-    private static Tls12CertificateMessage certificateMessage(CertifiedKey key) throws TlsException {
+    static Tls12CertificateMessage certificateMessage(CertifiedKey key) throws TlsException {
         List<byte[]> ders = new ArrayList<>();
         try {
             for (X509Certificate c : key.chain()) {
@@ -450,7 +458,7 @@ public final class Tls12ServerHandshake {
             }
             ctx.transcript.add(message);
             ctx.deriveTls12Keys(preMasterSecret);
-            return new ExpectChangeCipherSpec(false);
+            return ClientAuthentication.afterCertificate(ctx, false, new ExpectChangeCipherSpec(false)); // RFC 5246 §7.4.8
         }
     }
 

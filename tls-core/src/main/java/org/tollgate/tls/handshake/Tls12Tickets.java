@@ -90,7 +90,7 @@ final class Tls12Tickets {
      */
     static SessionCache.Session open(HandshakeContext ctx, ClientHello ch, String sni) {
         Extension ext = ch.extension(ExtensionType.SESSION_TICKET);
-        TicketKeys keys = ctx.config.ticketKeys();
+        TicketKeys keys = PskResumption.serverTicketKeys(ctx);
         if (ext == null || ext.data().length == 0 || keys == null) {
             return null;
         }
@@ -125,7 +125,7 @@ final class Tls12Tickets {
      * ServerHello then carries an empty session_ticket (RFC 5077 §3.2).
      */
     static boolean willIssue(HandshakeContext ctx, ClientHello ch) {
-        ctx.tls12TicketExpected = ctx.config.ticketKeys() != null && ch.extension(ExtensionType.SESSION_TICKET) != null
+        ctx.tls12TicketExpected = PskResumption.serverTicketKeys(ctx) != null && ch.extension(ExtensionType.SESSION_TICKET) != null
                 && ctx.extendedMasterSecret;
         return ctx.tls12TicketExpected;
     }
@@ -135,7 +135,7 @@ final class Tls12Tickets {
         long lifetime = ctx.config.ticketLifetime().toSeconds();
         TicketState state = new TicketState(ProtocolVersion.TLS_1_2, ctx.suite, ctx.masterSecret, ctx.extendedMasterSecret,
                 ctx.serverName, ctx.alpn, ctx.config.clock().instant(), lifetime, 0);
-        ctx.send(new Tls12NewSessionTicket(lifetime, state.seal(ctx.config.ticketKeys())));
+        ctx.send(new Tls12NewSessionTicket(lifetime, state.seal(PskResumption.serverTicketKeys(ctx))));
         ctx.note("sent NewSessionTicket, lifetime " + lifetime + "s (RFC 5077 3.3): the session lives in the ticket,"
                 + " not on the server");
     }

@@ -11,6 +11,8 @@ import java.security.NoSuchAlgorithmException;
 public final class TranscriptHash {
     private ByteArrayOutputStream pending = new ByteArrayOutputStream();
     private MessageDigest digest;
+    /** Every message as sent, kept only when asked for (TLS 1.2 CertificateVerify signs them all). */
+    private ByteArrayOutputStream messages;
 
     /** Fixes the hash once the cipher suite is chosen and hashes what was buffered. */
     public void useHash(String hashName) {
@@ -30,8 +32,29 @@ public final class TranscriptHash {
         return digest != null;
     }
 
+    /**
+     * Keeps the messages themselves from now on (and those still buffered), because a TLS 1.2
+     * CertificateVerify signs {@code handshake_messages}, not their hash (RFC 5246 §7.4.8).
+     */
+    public void retainMessages() {
+        if (messages == null) {
+            messages = new ByteArrayOutputStream();
+            if (pending != null) {
+                messages.write(pending.toByteArray(), 0, pending.size());
+            }
+        }
+    }
+
+    /** The messages kept since {@link #retainMessages()}, concatenated; null when none are kept. */
+    public byte[] messages() {
+        return messages == null ? null : messages.toByteArray();
+    }
+
     /** Adds one whole handshake message (header included). */
     public void add(byte[] message) {
+        if (messages != null) {
+            messages.write(message, 0, message.length);
+        }
         if (digest == null) {
             pending.write(message, 0, message.length);
         } else {

@@ -201,7 +201,12 @@ class PemFilesTest {
             String fromKey = OpenSsl.run(dir, "pkey", "-in", name + ".key", "-pubout");
             assertEquals(fromCert, fromKey, type.name());
 
-            assertArrayEquals(key.privateKey().getEncoded(), PemFiles.readPrivateKey(dir.resolve(name + ".key")).getEncoded());
+            PrivateKey back = PemFiles.readPrivateKey(dir.resolve(name + ".key"));
+            if (back instanceof ECPrivateKey ec) { // written with its public point, so encoded differently
+                assertEquals(((ECPrivateKey) key.privateKey()).getS(), ec.getS());
+            } else {
+                assertArrayEquals(key.privateKey().getEncoded(), back.getEncoded());
+            }
             assertEquals(key.chain(), PemFiles.readCertificates(dir.resolve(name + ".crt")));
         }
     }
@@ -221,5 +226,20 @@ class PemFilesTest {
     private static String pem(String label, byte[] der) {
         return "-----BEGIN " + label + "-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
                 + "\n-----END " + label + "-----\n";
+    }
+
+    @Test
+    void writtenEcKeysCarryTheirPublicPointForGnutls() throws Exception {
+        CertifiedKey key = DemoCertificates.create(Clock.systemUTC()).client();
+        Path file = dir.resolve("client.key");
+        PemFiles.writePrivateKey(file, key.privateKey());
+        // RFC 5915 §3: publicKey is optional in ECPrivateKey, but GnuTLS cannot import a key without it.
+        org.bouncycastle.asn1.pkcs.PrivateKeyInfo info = org.bouncycastle.asn1.pkcs.PrivateKeyInfo.getInstance(
+                Base64.getMimeDecoder().decode(Files.readString(file).replaceAll("-----[A-Z ]+-----", "")));
+        org.bouncycastle.asn1.sec.ECPrivateKey inner = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(info.parsePrivateKey());
+        org.bouncycastle.asn1.x509.SubjectPublicKeyInfo spki = org.bouncycastle.asn1.x509.SubjectPublicKeyInfo.getInstance(
+                key.leaf().getPublicKey().getEncoded());
+        assertArrayEquals(spki.getPublicKeyData().getBytes(), inner.getPublicKey().getBytes());
+        assertEquals(((ECPrivateKey) key.privateKey()).getS(), ((ECPrivateKey) PemFiles.readPrivateKey(file)).getS());
     }
 }

@@ -28,11 +28,15 @@ public final class HttpsHandler implements ConnectionHandler {
     /** Bytes of the current request already searched for the blank line. */
     private int scanned;
 
+    /** A handler using the system clock for the Date header. */
     public HttpsHandler() {
         this(Clock.systemUTC());
     }
 
-    /** With an explicit clock for the Date header. */
+    /**
+     * With an explicit clock for the Date header.
+     * @param clock the clock for the Date header (RFC 9110 §6.6.1)
+     */
     public HttpsHandler(Clock clock) {
         this.clock = clock;
     }
@@ -283,6 +287,9 @@ public final class HttpsHandler implements ConnectionHandler {
         row(b, "SNI", s.serverName() == null ? "none" : s.serverName());
         row(b, "Resumed", s.resumed() ? "yes" : "no (full handshake)");
         row(b, "HelloRetryRequest", s.helloRetryRequest() ? "yes" : "no");
+        row(b, "Client certificate", s.peerCertificates().isEmpty() ? "none"
+                : s.peerCertificates().get(0).getSubjectX500Principal().getName()
+                + " (issued by " + s.peerCertificates().get(0).getIssuerX500Principal().getName() + ")");
         row(b, "Client address", String.valueOf(connection.remoteAddress()));
         row(b, "Request", method + " " + target);
         row(b, "Host header", host == null ? "none" : host);

@@ -16,12 +16,15 @@ import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.tollgate.tls.CipherSuite;
+import org.tollgate.tls.ClientAuth;
 import org.tollgate.tls.KeyLog;
 import org.tollgate.tls.NamedGroup;
 import org.tollgate.tls.ProtocolVersion;
 import org.tollgate.tls.TicketKeys;
 import org.tollgate.tls.TlsConfig;
+import org.tollgate.tls.cert.CertificateVerifier;
 import org.tollgate.tls.cert.CertifiedKey;
+import org.tollgate.tls.cert.PemFiles;
 import org.tollgate.tls.explain.HandshakeExplainer;
 import org.tollgate.tls.cert.DemoCertificates;
 import picocli.CommandLine;
@@ -44,7 +47,9 @@ import picocli.CommandLine.Option;
             "  tls-server --port 8443",
             "  curl --cacert tollgate-demo-ca.pem https://localhost:8443/",
             "  openssl s_client -connect localhost:8443 -CAfile tollgate-demo-ca.pem -servername localhost",
-            "  tls-server --cert server.pem --key server.key --mode echo --explain"})
+            "  tls-server --cert server.pem --key server.key --mode echo --explain",
+            "  tls-server --client-auth need     (demo mode: also writes a demo client certificate and key)",
+            "  curl --cacert tollgate-demo-ca.pem --cert tollgate-demo-client.pem --key tollgate-demo-client.key https://localhost:8443/"})
 public final class Main implements Callable<Integer> {
 
     @Option(names = "--host", paramLabel = "ADDRESS", description = "Address to listen on (default: ${DEFAULT-VALUE},"
@@ -122,6 +127,15 @@ public final class Main implements Callable<Integer> {
             + " (default: ${DEFAULT-VALUE}).")
     int tickets = 2;
 
+    @Option(names = "--client-auth", paramLabel = "MODE", converter = ClientAuthConverter.class,
+            description = "Ask clients for a certificate (mutual TLS): none, want (ask; serve those without one too) or need"
+                    + " (refuse those without one) (default: none). A certificate that is sent must verify against --client-ca.")
+    ClientAuth clientAuth = ClientAuth.NONE;
+
+    @Option(names = "--client-ca", paramLabel = "FILE", description = "CA certificates (PEM) that issue client certificates;"
+            + " their names go into the CertificateRequest. Without --cert (demo mode) the demo CA is used.")
+    Path clientCa;
+
     @Option(names = "--demo-ca", paramLabel = "FILE", description = "Where to write the demo CA certificate without --cert (default: ${DEFAULT-VALUE}).")
     Path demoCa = Path.of("tollgate-demo-ca.pem");
 
@@ -142,6 +156,10 @@ public final class Main implements Callable<Integer> {
     volatile TlsServer server;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
+    /**
+     * Runs the command line and exits with its status.
+     * @param args the command-line arguments; {@code --help} lists them
+     */
     public static void main(String[] args) {
         // The program prints its own lines; the library's INFO logs would repeat them.
         java.util.logging.Logger.getLogger("org.tollgate").setLevel(java.util.logging.Level.WARNING);
@@ -237,6 +255,14 @@ public final class Main implements Callable<Integer> {
         } else if (!noTickets) {
             config.ticketKeys(TicketKeys.generate());
         }
+        if (clientAuth != ClientAuth.NONE && clientCa == null && cert != null) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--client-auth " + clientAuth.name().toLowerCase(
+                    java.util.Locale.ROOT) + " needs --client-ca FILE: the CAs that issue the client certificates");
+        }
+        config.clientAuth(clientAuth);
+        if (clientCa != null) {
+            config.clientVerifier(CertificateVerifier.fromPemFile(clientCa));
+        }
         config.handshakeTimeout(handshakeTimeout);
         config.keyLog(keylog != null ? KeyLog.toFile(keylog) : KeyLog.fromEnvironment());
         if (cert != null) {
@@ -254,6 +280,9 @@ public final class Main implements Callable<Integer> {
             out.println("Demo CA certificate written to " + demoCa + "; trust it with, for example:");
             out.println("  curl --cacert " + demoCa + " https://localhost:" + (port == 0 ? "PORT" : port) + "/");
             out.println("  tls-client --cafile " + demoCa + " https://localhost:" + (port == 0 ? "PORT" : port) + "/");
+            if (clientAuth != ClientAuth.NONE) {
+                writeDemoClient(pki, config);
+            }
         }
         TlsConfig tlsConfig = config.build();
         if (explain) {
@@ -279,6 +308,26 @@ public final class Main implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         stopped.await();
         return 0;
+    }
+
+    /**
+     * Demo mode with client authentication: trusts the demo CA for client certificates (unless
+     * --client-ca says otherwise) and writes a demo client certificate and key beside the CA file.
+     */
+    private void writeDemoClient(DemoCertificates.Pki pki, TlsConfig.Builder config) throws IOException {
+        if (clientCa == null) {
+            config.clientVerifier(CertificateVerifier.trusting(List.of(pki.ca())));
+        }
+        Path dir = demoCa.toAbsolutePath().getParent();
+        Path clientCert = dir.resolve("tollgate-demo-client.pem");
+        Path clientKey = dir.resolve("tollgate-demo-client.key");
+        PemFiles.writeCertificates(clientCert, pki.client().chain());
+        PemFiles.writePrivateKey(clientKey, pki.client().privateKey());
+        String url = "https://localhost:" + (port == 0 ? "PORT" : port) + "/";
+        out.println("Client certificates " + (clientAuth == ClientAuth.NEED ? "required" : "requested")
+                + ": demo client certificate (CN=Tollgate Demo Client) written to " + clientCert + " and " + clientKey + "; try:");
+        out.println("  curl --cacert " + demoCa + " --cert " + clientCert + " --key " + clientKey + " " + url);
+        out.println("  tls-client --cafile " + demoCa + " --cert " + clientCert + " --key " + clientKey + " " + url);
     }
 
     private static String hostString(InetSocketAddress a) {
@@ -308,6 +357,17 @@ public final class Main implements Callable<Integer> {
         @Override
         public CipherSuite convert(String value) {
             return CipherSuite.parse(value.strip());
+        }
+    }
+
+    static final class ClientAuthConverter implements CommandLine.ITypeConverter<ClientAuth> {
+        @Override
+        public ClientAuth convert(String value) {
+            try {
+                return ClientAuth.valueOf(value.strip().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is not none, want or need");
+            }
         }
     }
 

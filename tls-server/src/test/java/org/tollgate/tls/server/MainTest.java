@@ -59,6 +59,9 @@ class MainTest {
         err.reset();
         assertEquals(2, run("--ticket-key-file", "no-such-ticket.keys"));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("no such file"), err.toString());
+        assertEquals(2, run("--client-auth", "maybe"));
+        assertEquals(2, run("--client-auth", "need", "--cert", "server.pem", "--key", "server.key"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("needs --client-ca"), err.toString(StandardCharsets.UTF_8));
         err.reset();
         assertEquals(2, run("--cert", "server.pem"));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("--cert and --key go together"), err.toString());
@@ -226,5 +229,44 @@ class MainTest {
         }
         assertTrue(outA.toString(StandardCharsets.UTF_8).contains(" full-handshake"), outA.toString());
         assertTrue(outB.toString(StandardCharsets.UTF_8).contains(" resumed=psk"), outB.toString());
+    }
+
+    @Test
+    void clientAuthNeedInDemoModeWritesAClientCertificateThatCurlCanUse(@TempDir Path dir) throws Exception {
+        Path ca = dir.resolve("demo-ca.pem");
+        Main main = new Main();
+        PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> Main.commandLine(main, o, o).execute(
+                "--host", "127.0.0.1", "--port", "0", "--demo-ca", ca.toString(), "--threads", "1", "--client-auth", "need"));
+        while ((main.server == null || !out.toString(StandardCharsets.UTF_8).contains("listening on")) && !exit.isDone()) {
+            Thread.sleep(20);
+        }
+        assertFalse(exit.isDone(), () -> "the server stopped: " + exit.join() + " " + out.toString(StandardCharsets.UTF_8));
+        int port = main.server.localAddress().getPort();
+        Path cert = dir.resolve("tollgate-demo-client.pem");
+        Path key = dir.resolve("tollgate-demo-client.key");
+        String printed = out.toString(StandardCharsets.UTF_8);
+        assertTrue(printed.contains("curl --cacert " + ca + " --cert " + cert + " --key " + key), printed);
+        for (String version : List.of("--tlsv1.3", "--tls-max")) {
+            List<String> args = new java.util.ArrayList<>(List.of("curl", "-sS", "--max-time", "20", "--cacert", ca.toString(),
+                    "--cert", cert.toString(), "--key", key.toString()));
+            args.addAll(version.equals("--tls-max") ? List.of("--tls-max", "1.2") : List.of(version));
+            args.add("https://localhost:" + port + "/");
+            Process curl = new ProcessBuilder(args).redirectErrorStream(true).start();
+            String page = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(curl.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(0, curl.exitValue(), page);
+            assertTrue(page.contains("<tr><th>Client certificate</th><td>CN=Tollgate Demo Client (issued by CN=Tollgate Demo CA)"), page);
+        }
+        // Without a certificate curl is refused.
+        Process curl = new ProcessBuilder("curl", "-sS", "--max-time", "20", "--cacert", ca.toString(),
+                "https://localhost:" + port + "/").redirectErrorStream(true).start();
+        String refused = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(curl.waitFor(30, TimeUnit.SECONDS));
+        assertTrue(curl.exitValue() != 0, refused);
+        assertTrue(refused.contains("certificate required"), refused);
+        main.stop();
+        assertEquals(0, exit.get(10, TimeUnit.SECONDS));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("certificate_required"), out.toString(StandardCharsets.UTF_8));
     }
 }
