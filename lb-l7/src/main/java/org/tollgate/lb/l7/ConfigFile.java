@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import org.tollgate.lb.balance.Algorithm;
 import org.tollgate.lb.balance.Backend;
+import org.tollgate.lb.l4.HealthConfig;
 import org.tollgate.lb.l7.YamlSubset.Entry;
 import org.tollgate.lb.l7.YamlSubset.Mapping;
 import org.tollgate.lb.l7.YamlSubset.Node;
@@ -137,8 +138,6 @@ public final class ConfigFile {
     private Settings settings(Node rootNode) {
         Mapping root = mapping(rootNode, "the file");
         known(root, TOP, "top-level setting");
-        notYet(root, "access-log", "the access log");
-        notYet(root, "filters", "filters (rate limit, CIDR lists, method and path rules)");
 
         Entry poolsEntry = require(root, "pools");
         Map<String, BackendPool> pools = pools(mapping(poolsEntry.value(), "pools"));
@@ -186,9 +185,7 @@ public final class ConfigFile {
         if (limitsEntry != null) {
             Mapping limits = mapping(limitsEntry.value(), "limits");
             known(limits, Set.of("max-request-line", "max-header-bytes", "max-header-count", "max-body",
-                    "max-idle-per-backend", "retry-after", "rate-limit", "max-connections-per-client"), "limit");
-            notYet(limits, "rate-limit", "the per-client rate limit");
-            notYet(limits, "max-connections-per-client", "the per-client connection limit");
+                    "max-idle-per-backend", "retry-after", "rate-limit", "rate-burst", "max-connections-per-client"), "limit");
             HttpLimits d = HttpLimits.REQUEST_DEFAULTS;
             int line = intValue(limits, "max-request-line", d.maxStartLine(), 16, 1 << 20);
             int headerBytes = intValue(limits, "max-header-bytes", d.maxHeaderBytes(), 64, 1 << 24);
@@ -203,6 +200,16 @@ public final class ConfigFile {
             Entry retry = limits.entries().get("retry-after");
             if (retry != null) {
                 b.retryAfterSeconds((int) Math.max(1, duration(retry).toSeconds()));
+            }
+        }
+        b.traffic(traffic(root));
+        Entry log = root.entries().get("access-log");
+        if (log != null) {
+            String target = text(log);
+            try {
+                b.accessLog(target.equals("-") ? System.out::println : AccessLog.file(path(log)));
+            } catch (IOException e) {
+                throw error(log.line(), "cannot open access log " + target + ": " + e.getMessage());
             }
         }
         Entry timeoutsEntry = root.entries().get("timeouts");
@@ -234,6 +241,94 @@ public final class ConfigFile {
         }
     }
 
+    /** Filters and per-client limits: refusals with 403, 405, 429 and 503 (see {@link TrafficPolicy}). */
+    private TrafficPolicy traffic(Mapping root) {
+        TrafficPolicy.Builder t = TrafficPolicy.builder();
+        Entry filtersEntry = root.entries().get("filters");
+        if (filtersEntry != null) {
+            Mapping f = mapping(filtersEntry.value(), "filters");
+            known(f, Set.of("allow", "deny", "methods", "deny-paths"), "filter");
+            for (String key : List.of("allow", "deny")) {
+                Entry e = f.entries().get(key);
+                if (e == null) {
+                    continue;
+                }
+                for (Node n : sequence(e.value(), key).items()) {
+                    try {
+                        Cidr c = Cidr.parse(scalar(n, "a CIDR block").text());
+                        if (key.equals("allow")) {
+                            t.allow(c);
+                        } else {
+                            t.deny(c);
+                        }
+                    } catch (IllegalArgumentException ex) {
+                        throw error(n.line(), key + ": " + ex.getMessage());
+                    }
+                }
+            }
+            Entry methods = f.entries().get("methods");
+            if (methods != null) {
+                for (Node n : sequence(methods.value(), "methods").items()) {
+                    try {
+                        t.allowMethod(scalar(n, "a method").text());
+                    } catch (IllegalArgumentException ex) {
+                        throw error(n.line(), "methods: " + ex.getMessage());
+                    }
+                }
+            }
+            Entry paths = f.entries().get("deny-paths");
+            if (paths != null) {
+                for (Node n : sequence(paths.value(), "deny-paths").items()) {
+                    try {
+                        t.denyPath(scalar(n, "a path pattern").text());
+                    } catch (IllegalArgumentException ex) {
+                        throw error(n.line(), "deny-paths: " + ex.getMessage());
+                    }
+                }
+            }
+        }
+        Entry limitsEntry = root.entries().get("limits");
+        if (limitsEntry != null) {
+            Mapping limits = mapping(limitsEntry.value(), "limits");
+            Entry rate = limits.entries().get("rate-limit");
+            if (rate != null) {
+                int perSecond = intValue(limits, "rate-limit", 1, 1, 1_000_000);
+                int burst = intValue(limits, "rate-burst", perSecond, 1, 10_000_000);
+                t.rateLimit(new TrafficPolicy.RateLimit(perSecond, burst));
+            } else if (limits.entries().containsKey("rate-burst")) {
+                throw error(limits.entries().get("rate-burst").line(), "rate-burst goes with rate-limit");
+            }
+            if (limits.entries().containsKey("max-connections-per-client")) {
+                t.maxConnectionsPerClient(intValue(limits, "max-connections-per-client", 0, 1, 1_000_000));
+            }
+        }
+        return t.build();
+    }
+
+    /** Active HTTP checks (with an interval) and passive ejection, as lb-l4's HealthConfig times them. */
+    private HealthCheck healthCheck(Mapping m) {
+        known(m, Set.of("path", "status", "interval", "timeout", "rise", "fall", "eject-after", "cooldown"), "health-check setting");
+        HealthConfig.Builder h = HealthConfig.builder();
+        ifPresent(m, "interval", e -> h.interval(duration(e)));
+        ifPresent(m, "timeout", e -> h.timeout(duration(e)));
+        ifPresent(m, "cooldown", e -> h.cooldown(duration(e)));
+        if (m.entries().containsKey("rise")) {
+            h.rise(intValue(m, "rise", 2, 1, 100));
+        }
+        if (m.entries().containsKey("fall")) {
+            h.fall(intValue(m, "fall", 3, 1, 100));
+        }
+        if (m.entries().containsKey("eject-after")) {
+            h.ejectAfter(intValue(m, "eject-after", 3, 0, 100));
+        }
+        try {
+            String path = optionalText(m, "path");
+            return new HealthCheck(path == null ? "/" : path, intValue(m, "status", 200, 100, 599), h.build());
+        } catch (IllegalArgumentException e) {
+            throw error(m.line(), "health-check: " + e.getMessage());
+        }
+    }
+
     private Map<String, BackendPool> pools(Mapping m) {
         if (m.entries().isEmpty()) {
             throw error(m.line(), "pools is empty: define at least one pool");
@@ -242,8 +337,6 @@ public final class ConfigFile {
         for (Entry e : m.entries().values()) {
             Mapping p = mapping(e.value(), "pool '" + e.key() + "'");
             known(p, Set.of("algorithm", "backends", "tls", "health-check", "sticky-cookie"), "pool setting");
-            notYet(p, "health-check", "active health checks");
-            notYet(p, "sticky-cookie", "sticky sessions");
             Algorithm algorithm = Algorithm.ROUND_ROBIN;
             Entry a = p.entries().get("algorithm");
             if (a != null) {
@@ -268,12 +361,24 @@ public final class ConfigFile {
                 }
                 backends.add(b);
             }
-            BackendPool pool = BackendPool.of(e.key(), algorithm, backends);
+            BackendPool.Builder pool = BackendPool.builder(e.key(), algorithm, backends);
             Entry tls = p.entries().get("tls");
             if (tls != null) {
-                pool = backendTls(pool, mapping(tls.value(), "tls"));
+                backendTls(pool, mapping(tls.value(), "tls"));
             }
-            pools.put(e.key(), pool);
+            Entry sticky = p.entries().get("sticky-cookie");
+            if (sticky != null) {
+                try {
+                    pool.stickyCookie(StickyCookie.of(text(sticky)));
+                } catch (IllegalArgumentException ex) {
+                    throw error(sticky.line(), "sticky-cookie: " + ex.getMessage());
+                }
+            }
+            Entry health = p.entries().get("health-check");
+            if (health != null) {
+                pool.healthCheck(healthCheck(mapping(health.value(), "health-check")));
+            }
+            pools.put(e.key(), pool.build());
         }
         return pools;
     }
@@ -395,7 +500,7 @@ public final class ConfigFile {
         return b.build();
     }
 
-    private BackendPool backendTls(BackendPool pool, Mapping m) {
+    private void backendTls(BackendPool.Builder pool, Mapping m) {
         known(m, Set.of("ca", "server-name", "versions"), "backend tls setting");
         Entry ca = require(m, "ca");
         TlsConfig.Builder b = TlsConfig.builder();
@@ -407,7 +512,7 @@ public final class ConfigFile {
         versions(m, b);
         // A client-side cache: new connections to a backend resume (TLS 1.3 tickets, TLS 1.2 sessions).
         b.sessionCache(SessionCache.create(256, Duration.ofHours(1)));
-        return pool.withTls(b.alpnProtocols(List.of("http/1.1")).build(), optionalText(m, "server-name"));
+        pool.tls(b.alpnProtocols(List.of("http/1.1")).build(), optionalText(m, "server-name"));
     }
 
     private void versions(Mapping m, TlsConfig.Builder b) {
@@ -546,14 +651,6 @@ public final class ConfigFile {
                 sorted.sort(null);
                 throw error(e.line(), "unknown " + what + " '" + e.key() + "' (known: " + String.join(", ", sorted) + ")");
             }
-        }
-    }
-
-    /** A setting of the schema that this version cannot honour yet: refused, never ignored. */
-    private void notYet(Mapping m, String key, String what) {
-        Entry e = m.entries().get(key);
-        if (e != null) {
-            throw error(e.line(), "'" + key + "': " + what + " not supported yet");
         }
     }
 

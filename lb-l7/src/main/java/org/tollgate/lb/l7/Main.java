@@ -124,7 +124,7 @@ public final class Main implements Callable<Integer> {
             return ConfigFile.load(configFile, null);
         }
         if (configFile != null && (accessLog != null || explain)) {
-            throw new IllegalArgumentException("--access-log and --explain go with the simple case (the config file cannot set them yet)");
+            throw new IllegalArgumentException("with --config, write access-log in the file; --explain is for the simple case");
         }
         if (listen == null || backends.isEmpty()) {
             throw new IllegalArgumentException("give --config FILE, or --listen HOST:PORT with at least one --backend HOST:PORT");

@@ -93,6 +93,16 @@ class ConfigFileTest {
         assertEquals("api.internal", api.tlsServerName());
         assertSame(web, tls.pools().get("web"), "listeners share their pools");
 
+        assertEquals("SRV", web.stickyCookie().name());
+        assertEquals("/health", web.healthCheck().path());
+        assertEquals(java.util.Optional.of(Duration.ofSeconds(2)), web.healthCheck().timing().interval());
+        assertEquals(5, web.healthCheck().timing().ejectAfter());
+        assertEquals(new TrafficPolicy.RateLimit(20, 40), plain.traffic().rateLimit());
+        assertEquals(50, plain.traffic().maxConnectionsPerClient());
+        assertEquals(3, plain.traffic().allow().size());
+        assertEquals(List.of("/admin/*", "*.php", "/.git*"), plain.traffic().deniedPaths());
+        assertTrue(plain.traffic().allowedMethods().contains("POST") && !plain.traffic().allowedMethods().contains("DELETE"));
+        assertNotNull(plain.accessLog());
         assertEquals(Duration.ofSeconds(10), plain.headerTimeout());
         assertEquals(Duration.ofMillis(2500), plain.connectTimeout());
         assertEquals(1024L * 1024, plain.requestLimits().maxBodyBytes());
@@ -162,16 +172,21 @@ class ConfigFileTest {
                 Arguments.of(OK_HEAD + OK_POOLS + OK_ROUTES + "limits:\n  max-body: 10MB\n", 9, "'10MB' is not a size"),
                 Arguments.of(OK_HEAD + OK_POOLS + OK_ROUTES + "trusted-proxies: [proxy.example]\n", 8, "not an IP address literal"),
                 Arguments.of(OK_HEAD + OK_POOLS + OK_ROUTES + "admin: localhost\n", 8, "admin: expected HOST:PORT"),
-                // refused until implemented, never silently ignored
-                Arguments.of(OK_HEAD + OK_POOLS + OK_ROUTES + "access-log: access.log\n", 8, "'access-log': the access log not supported yet"),
-                Arguments.of(OK_HEAD + "pools:\n  web:\n    backends: [127.0.0.1:9001]\n    sticky-cookie: srv\n" + OK_ROUTES,
-                        6, "sticky sessions not supported yet"),
-                Arguments.of(OK_HEAD + "pools:\n  web:\n    backends: [127.0.0.1:9001]\n    health-check:\n      path: /\n" + OK_ROUTES,
-                        6, "active health checks not supported yet"),
-                Arguments.of(OK_HEAD + OK_POOLS + OK_ROUTES + "limits:\n  rate-limit: 10/s\n", 9, "rate limit not supported yet"),
+                // traffic features
+                Arguments.of(OK_HEAD + OK_POOLS + OK_ROUTES + "access-log: nodir/access.log\n", 8, "cannot open access log nodir/access.log"),
+                Arguments.of(OK_HEAD + "pools:\n  web:\n    backends: [127.0.0.1:9001]\n    sticky-cookie: \"a b\"\n" + OK_ROUTES,
+                        6, "sticky-cookie: not a cookie name"),
+                Arguments.of(OK_HEAD + "pools:\n  web:\n    backends: [127.0.0.1:9001]\n    health-check:\n      path: health\n" + OK_ROUTES,
+                        7, "health check path must start with /"),
+                Arguments.of(OK_HEAD + "pools:\n  web:\n    backends: [127.0.0.1:9001]\n    health-check:\n      every: 2s\n" + OK_ROUTES,
+                        7, "unknown health-check setting 'every'"),
+                Arguments.of(OK_HEAD + OK_POOLS + OK_ROUTES + "limits:\n  rate-limit: 10/s\n", 9, "rate-limit must be a whole number, not '10/s'"),
+                Arguments.of(OK_HEAD + OK_POOLS + OK_ROUTES + "limits:\n  rate-burst: 10\n", 9, "rate-burst goes with rate-limit"),
+                Arguments.of(OK_HEAD + OK_POOLS + OK_ROUTES + "filters:\n  deny: [10.0.0.0/33]\n", 9, "deny: "),
+                Arguments.of(OK_HEAD + OK_POOLS + OK_ROUTES + "filters:\n  block: [10.0.0.0/8]\n", 9, "unknown filter 'block'"),
                 Arguments.of("listeners:\n  - listen: 127.0.0.1:0\n    tls:\n      certificates:\n        - cert: certs/www.pem\n"
                         + "          key: certs/www.key\n      ticket-key-file: none.key\n" + OK_POOLS + OK_ROUTES, 7, "cannot read ticket key file none.key"),
-                Arguments.of(OK_HEAD + OK_POOLS + OK_ROUTES + "filters:\n  deny: [10.0.0.0/8]\n", 8, "filters (rate limit"));
+                Arguments.of(OK_HEAD + OK_POOLS + OK_ROUTES + "filters:\n  methods: [\"G T\"]\n", 9, "methods: "));
     }
 
     @ParameterizedTest
