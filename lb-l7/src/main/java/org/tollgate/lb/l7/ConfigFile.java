@@ -376,7 +376,13 @@ public final class ConfigFile {
             }
             Entry health = p.entries().get("health-check");
             if (health != null) {
-                pool.healthCheck(healthCheck(mapping(health.value(), "health-check")));
+                HealthCheck h = healthCheck(mapping(health.value(), "health-check"));
+                if (tls != null && h.timing().interval().isPresent()) {
+                    // the active probe speaks plain HTTP: it would find every HTTPS backend broken
+                    throw error(health.line(), "active health checks (interval) over TLS are not supported yet;"
+                            + " keep eject-after and cooldown (passive ejection) for a pool with tls");
+                }
+                pool.healthCheck(h);
             }
             pools.put(e.key(), pool.build());
         }
