@@ -9,6 +9,9 @@ import java.util.List;
  * signed (RSA key exchange); {@code alpn} and {@code serverName} are null when not
  * negotiated. {@code extendedMasterSecret} is false only for a TLS 1.2 handshake whose peer
  * did not use RFC 7627 (TLS 1.3 always binds its secrets to the transcript).
+ * {@code peerCertificates} is the peer's verified chain, leaf first: the server's on a
+ * client; on a server the client's certificate chain (mutual TLS, see {@link ClientAuth}),
+ * empty when no client certificate was requested or sent.
  * {@code resumption} says how a resumed handshake found its session ({@link Resumption#NONE}
  * for a full handshake); {@code resumed} is true exactly when it is not NONE.
  */

@@ -65,7 +65,14 @@ public final class HealthChecker implements AutoCloseable {
         return start(config, backends, loop, HealthProbe.tcpConnect());
     }
 
-    /** As {@link #start(HealthConfig, Supplier, EventLoop)}, with {@code probe} as the active check. */
+    /**
+     * As {@link #start(HealthConfig, Supplier, EventLoop)}, with {@code probe} as the active check.
+     * @param config the health configuration
+     * @param backends gives the backends to check
+     * @param loop the event loop the checks run on
+     * @param probe the active check, e.g. an HTTP request in lb-l7
+     * @return the running checker
+     */
     public static HealthChecker start(HealthConfig config, Supplier<List<Backend>> backends, EventLoop loop, HealthProbe probe) {
         HealthChecker c = new HealthChecker(Objects.requireNonNull(config), Objects.requireNonNull(backends),
                 Objects.requireNonNull(loop), Objects.requireNonNull(probe));
@@ -99,6 +106,8 @@ public final class HealthChecker implements AutoCloseable {
     /**
      * Passive report, from any thread: {@code b} failed a client (lb-l7 reports connect
      * errors and 5xx responses); {@link HealthConfig#ejectAfter()} of these in a row eject it.
+     * @param b the backend that failed
+     * @param why what went wrong, for the log
      */
     public void failed(Backend b, String why) {
         int n = health(b).connectFailures.incrementAndGet();
@@ -119,7 +128,10 @@ public final class HealthChecker implements AutoCloseable {
         succeeded(b);
     }
 
-    /** Passive report, from any thread: {@code b} served a client well; the failures in a row start again from 0. */
+    /**
+     * Passive report, from any thread: {@code b} served a client well; the failures in a row start again from 0.
+     * @param b the backend that served well
+     */
     public void succeeded(Backend b) {
         AtomicInteger failures = health(b).connectFailures;
         if (failures.get() != 0) { // read first: no write, no cache-line ping-pong on the hot path

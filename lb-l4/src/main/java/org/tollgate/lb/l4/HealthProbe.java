@@ -20,7 +20,10 @@ public interface HealthProbe {
         /** The backend is healthy. */
         void passed();
 
-        /** The backend is not healthy, and why (a person reads it in the log). */
+        /**
+         * The backend is not healthy, and why (a person reads it in the log).
+         * @param why the reason
+         */
         void failed(String why);
     }
 
@@ -28,10 +31,18 @@ public interface HealthProbe {
      * Starts checking {@code backend} (called on {@code loop}'s thread). The checker bounds
      * the check by its timeout: when that expires first it closes the returned handle and
      * counts a failure, so the handle must release whatever the check holds.
+     * @param backend the backend to check
+     * @param loop the event loop to run the check on
+     * @param outcome where to report the result, once
+     * @return a handle that cancels the check and releases its resources
+     * @throws IOException when the check cannot even start (counted as a failure)
      */
     AutoCloseable start(Backend backend, EventLoop loop, Outcome outcome) throws IOException;
 
-    /** The L4 check: a TCP connect that succeeds; the socket is closed as soon as it is connected. */
+    /**
+     * The L4 check: a TCP connect that succeeds; the socket is closed as soon as it is connected.
+     * @return the TCP connect probe
+     */
     static HealthProbe tcpConnect() {
         return (backend, loop, outcome) -> {
             SocketChannel channel = SocketChannel.open();

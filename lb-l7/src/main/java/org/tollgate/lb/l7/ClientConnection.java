@@ -357,7 +357,11 @@ final class ClientConnection {
         }
         if (clientEof && !in.hasRemaining() && u.out.isEmpty() && !upstreamShut) {
             upstreamShut = true;
-            u.socket.shutdownOutput();
+            try {
+                u.socket.shutdownOutput();
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, "tunnel: the backend is already gone: " + e.getMessage());
+            }
             progress = true;
         }
         if (upstreamEof && !u.in.hasRemaining() && out.isEmpty() && !transport.wantsWrite() && !clientEof) {
@@ -542,6 +546,11 @@ final class ClientConnection {
         proxy.stats.refused(reason, status);
         LOG.log(Level.INFO, "refused " + request.method() + " " + request.path() + " from " + clientAddress.getHostAddress()
                 + " (" + reason.label() + ", " + status + "): " + message);
+        if (reason != Refusal.NO_ROUTE && proxy.config().explain() != null) {
+            proxy.config().explain().accept("explain " + clientAddress.getHostAddress() + ":" + clientPort + " \""
+                    + request.method() + " " + request.target() + " " + request.version().text() + "\"\n  refused before routing: "
+                    + reason.label() + " (" + status + "): " + message);
+        }
         sendError(status, message, retryAfter, extraHeader, reason == Refusal.NO_ROUTE ? "LR" : "PR");
     }
 

@@ -131,6 +131,7 @@ class AccessLogAndExplainTest {
                 .route(new Route("api.example.test", null, null, null, null, "api"))
                 .route(new Route(null, "/hash/", null, null, null, "hash"))
                 .route(new Route(null, "/", "GET", null, null, "web"))
+                .traffic(TrafficPolicy.builder().denyPath("/private/*").build())
                 .explain(explained::add);
         L7Proxy p = track(L7Proxy.start(cfg.build()));
         bb.setState(Backend.State.DRAINING);
@@ -166,5 +167,11 @@ class AccessLogAndExplainTest {
         String hash = explained.get(3);
         assertTrue(hash.contains("pool hash: ip-hash"), hash);
         assertTrue(hash.matches("(?s).*ip-hash \\(Maglev\\): hash\\(127\\.0\\.0\\.1\\) -> slot \\d+ of 65537, owned by c.* -> c"), hash);
+
+        RawClient third = track(new RawClient(p.localAddress()));
+        third.send("GET /private/x HTTP/1.1\r\nHost: h\r\n\r\n");
+        assertEquals(403, third.read().status());
+        assertTrue(explained.get(4).endsWith("\"GET /private/x HTTP/1.1\"\n  refused before routing: path_denied (403): the path /private/x is not served"),
+                explained.get(4));
     }
 }

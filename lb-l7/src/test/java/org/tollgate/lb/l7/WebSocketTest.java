@@ -155,6 +155,73 @@ class WebSocketTest {
         HealthCheckTest.waitFor(() -> p.openConnections() == 0, "the tunnel closes");
     }
 
+    /** A backend that answers any request with 101 and then echoes raw bytes until the client's end, then ends too. */
+    private static java.net.ServerSocket rawUpgradeEcho() throws java.io.IOException {
+        java.net.ServerSocket server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        Thread t = new Thread(() -> {
+            while (!server.isClosed()) {
+                try (java.net.Socket s = server.accept()) {
+                    java.io.InputStream in = s.getInputStream();
+                    int state = 0;
+                    while (state < 4) {
+                        int ch = in.read();
+                        if (ch < 0) {
+                            break;
+                        }
+                        state = (ch == '\r' && state % 2 == 0) || (ch == '\n' && state % 2 == 1) ? state + 1 : 0;
+                    }
+                    s.getOutputStream().write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: raw\r\nConnection: Upgrade\r\n\r\n".getBytes());
+                    in.transferTo(s.getOutputStream());
+                    s.shutdownOutput();
+                } catch (java.io.IOException e) {
+                    // next
+                }
+            }
+        }, "raw-upgrade-echo");
+        t.setDaemon(true);
+        t.start();
+        return server;
+    }
+
+    @Test
+    void halfClosesPassThroughTheTunnelAndAnIdleTunnelIsClosed() throws Exception {
+        java.net.ServerSocket backend = track(rawUpgradeEcho());
+        List<String> log = new CopyOnWriteArrayList<>();
+        L7Proxy p = track(L7Proxy.start(L7ProxyTest.config(BackendPool.of("raw", Algorithm.ROUND_ROBIN,
+                List.of(new Backend("raw", (java.net.InetSocketAddress) backend.getLocalSocketAddress()))))
+                .tunnelIdleTimeout(java.time.Duration.ofMillis(500)).accessLog(log::add).build()));
+        RawClient c = track(new RawClient(p.localAddress()));
+        c.send("GET /raw HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: raw\r\n\r\nearly ");
+        java.io.InputStream in = c.socket.getInputStream();
+        String head = readUntil(in, "\r\n\r\n");
+        assertTrue(head.startsWith("HTTP/1.1 101 ") && head.contains("\r\nUpgrade: raw\r\n") && head.contains("\r\nConnection: Upgrade\r\n"), head);
+        c.send("bytes");
+        assertEquals("early bytes", readUntil(in, "bytes"), "bytes sent right after the head go first");
+        c.socket.shutdownOutput(); // our end reaches the backend, whose end comes back
+        assertEquals(-1, in.read());
+        HealthCheckTest.waitFor(() -> p.openConnections() == 0, "closed after both ends");
+
+        RawClient idle = track(new RawClient(p.localAddress()));
+        idle.send("GET /raw HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: raw\r\n\r\n");
+        readUntil(idle.socket.getInputStream(), "\r\n\r\n");
+        assertEquals(-1, idle.socket.getInputStream().read(), "an idle tunnel is closed after tunnelIdleTimeout");
+        HealthCheckTest.waitFor(() -> log.size() == 2, "two log lines");
+        assertTrue(log.get(0).endsWith(" --") && log.get(0).contains("\" 101 "), log.get(0));
+        assertTrue(log.get(1).endsWith(" cD"), log.get(1));
+    }
+
+    private static String readUntil(java.io.InputStream in, String end) throws java.io.IOException {
+        StringBuilder sb = new StringBuilder();
+        while (!sb.toString().endsWith(end)) {
+            int ch = in.read();
+            if (ch < 0) {
+                throw new java.io.EOFException("closed after " + sb);
+            }
+            sb.append((char) ch);
+        }
+        return sb.toString();
+    }
+
     @Test
     void anUpgradeAnsweredWithoutA101IsAnOrdinaryResponse() throws Exception {
         TestBackend a = track(new TestBackend("a"));

@@ -264,7 +264,17 @@ public final class MessageFields {
                 if (where == Where.SERVER_HELLO) {
                     c.u16("selected_identity", v -> "the server resumes with PSK number " + v);
                 } else {
-                    c.rest("OfferedPsks", "identities (tickets) and their binders (RFC 8446 §4.2.11)");
+                    c.vector16List("identities", 7, (cc, i) -> cc.struct("PskIdentity " + i, p -> {
+                        p.vector16("identity", b -> b.length + "-byte ticket, sealed by the server: opaque to the client");
+                        p.u32("obfuscated_ticket_age", v -> "ticket age in ms + ticket_age_add, mod 2^32 (RFC 8446 §4.2.11.1)");
+                    }));
+                    c.vector16List("binders", 33, (cc, i) -> cc.vector8("PskBinderEntry " + i,
+                            b -> b.length + "-byte HMAC over the ClientHello up to the binders (RFC 8446 §4.2.11.2)"));
+                }
+            }
+            case ExtensionType.SESSION_TICKET -> {
+                if (c.remaining() > 0) {
+                    c.rest("ticket", "the session ticket the server issued earlier, presented to resume (RFC 5077 §3.2)");
                 }
             }
             default -> {

@@ -296,7 +296,8 @@ public final class Main implements Callable<Integer> {
                 .handler(mode.handler)
                 .eventLoops(threads)
                 .maxConnections(maxConnections)
-                .onHandshake((peer, summary) -> out.println(peer + " " + summary.oneLine()))
+                .onHandshake((peer, summary) -> out.println(peer + " " + summary.oneLine() + (summary.peerCertificates().isEmpty()
+                        ? "" : " client-cert=\"" + summary.peerCertificates().get(0).getSubjectX500Principal().getName() + "\"")))
                 .onFailure((peer, e) -> out.println(peer + " failed: " + e))
                 .build();
         InetSocketAddress bound = server.localAddress();
