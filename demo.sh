@@ -1,12 +1,25 @@
 #!/usr/bin/env bash
-# Tollgate's main demo: build, start the TLS server with a fresh demo CA and a
-# certificate for localhost, fetch a page from it with Tollgate's own client
-# (explaining the handshake), print what both sides agreed on, and stop.
+# Tollgate's main demo, in two parts that both stop by themselves:
+#  1. lb-l7 demo: three HTTP backends, two lb-l7 instances terminating TLS (demo CA, one
+#     shared ticket key file) and an lb-l4 in front; Tollgate's TLS client drives traffic
+#     and the demo prints how each balancing algorithm and route spread it, and a TLS
+#     session resumed on the other lb-l7.
+#  2. the TLS handshake explained: start the TLS server with a fresh demo CA and a
+#     certificate for localhost, fetch a page from it with Tollgate's own client
+#     (explaining the handshake), print what both sides agreed on, and stop.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 echo "== building (mvn -q -DskipTests package)"
 mvn -q -DskipTests package
+
+echo
+echo "== part 1: java -jar lb-l7/target/lb-l7.jar demo"
+echo
+java -jar lb-l7/target/lb-l7.jar demo
+
+echo
+echo "== part 2: one TLS handshake, explained"
 
 work=$(mktemp -d)
 server_pid=""

@@ -10,6 +10,9 @@ module org.tollgate.lb.l7 {
     requires org.tollgate.tls.client;
     requires org.tollgate.lb.l4;
     requires info.picocli;
+    requires java.logging; // Main quiets the library's INFO lines
+    requires jdk.unsupported; // sun.misc.Signal: reload on SIGHUP
+    requires jdk.httpserver; // the demo's three backends
 
     exports org.tollgate.lb.l7;
     exports org.tollgate.lb.l7.http;

@@ -12,10 +12,12 @@ import org.tollgate.lb.balance.MaglevHash;
 import org.tollgate.lb.balance.RoundRobin;
 import org.tollgate.lb.balance.SmoothWeightedRoundRobin;
 import org.tollgate.lb.balance.TwoRandomChoices;
+import org.tollgate.tls.TlsConfig;
 
 /**
  * A named set of backends with its own balancing algorithm from lb-l4, and optionally a
- * sticky cookie ({@link StickyCookie}) and health checks ({@link HealthCheck}). Immutable
+ * sticky cookie ({@link StickyCookie}), health checks ({@link HealthCheck}) and TLS to the
+ * backends (re-encryption, {@link Builder#tls(TlsConfig, String)}). Immutable
  * in its configuration (the backends themselves carry live state and counters).
  *
  * <pre>{@code
@@ -30,6 +32,8 @@ public final class BackendPool {
     private final Balancer balancer;
     private final StickyCookie sticky;
     private final HealthCheck healthCheck;
+    private final TlsConfig tls;
+    private final String tlsServerName;
     /** Cookie value -> backend, for the backend list it was computed from (recomputed when the list changes). */
     private volatile StickyTable stickyTable;
 
@@ -38,14 +42,17 @@ public final class BackendPool {
 
     /** A pool without sticky cookie or health checks. */
     public BackendPool(String name, Balancer balancer) {
-        this(name, balancer, null, null);
+        this(name, balancer, null, null, null, null);
     }
 
-    private BackendPool(String name, Balancer balancer, StickyCookie sticky, HealthCheck healthCheck) {
+    private BackendPool(String name, Balancer balancer, StickyCookie sticky, HealthCheck healthCheck, TlsConfig tls,
+                        String tlsServerName) {
         this.name = Objects.requireNonNull(name);
         this.balancer = Objects.requireNonNull(balancer);
         this.sticky = sticky;
         this.healthCheck = healthCheck;
+        this.tls = tls;
+        this.tlsServerName = tlsServerName;
     }
 
     /** A pool balancing {@code backends} with {@code algorithm}. */
@@ -86,6 +93,23 @@ public final class BackendPool {
     /** The health checks, or null when there are none. */
     public HealthCheck healthCheck() {
         return healthCheck;
+    }
+
+    /**
+     * This pool, reached over TLS: see {@link Builder#tls(TlsConfig, String)}.
+     */
+    public BackendPool withTls(TlsConfig config, String serverName) {
+        return new BackendPool(name, balancer, sticky, healthCheck, Objects.requireNonNull(config), serverName);
+    }
+
+    /** The TLS settings towards the backends, or null for plain HTTP. */
+    public TlsConfig tls() {
+        return tls;
+    }
+
+    /** The name the backends' certificates must match (and the SNI sent), or null for each backend's host. */
+    public String tlsServerName() {
+        return tlsServerName;
     }
 
     /** The algorithm's command-line name ({@code least-connections}, ...), or the class name of a foreign balancer. */
@@ -138,6 +162,8 @@ public final class BackendPool {
         private final Balancer balancer;
         private StickyCookie sticky;
         private HealthCheck healthCheck;
+        private TlsConfig tls;
+        private String tlsServerName;
 
         private Builder(String name, Balancer balancer) {
             this.name = Objects.requireNonNull(name);
@@ -156,9 +182,22 @@ public final class BackendPool {
             return this;
         }
 
+        /**
+         * Reach the backends over TLS (re-encryption): each backend connection is a
+         * tls-client handshake with {@code config} (whose verifier decides which certificates
+         * are trusted), sending {@code serverName} as SNI and requiring the backend's
+         * certificate to match it; a null name uses each backend's host address text.
+         * A null {@code config} means plain HTTP.
+         */
+        public Builder tls(TlsConfig config, String serverName) {
+            this.tls = config;
+            this.tlsServerName = serverName;
+            return this;
+        }
+
         /** The pool. */
         public BackendPool build() {
-            return new BackendPool(name, balancer, sticky, healthCheck);
+            return new BackendPool(name, balancer, sticky, healthCheck, tls, tlsServerName);
         }
     }
 }

@@ -270,8 +270,8 @@ final class ClientConnection {
 
     private boolean flushUpstream() {
         BackendConnection u = upstream;
-        if (u == null || !u.connected || u.closed || u.out.isEmpty()) {
-            return false;
+        if (u == null || !u.connected || u.closed || (u.out.isEmpty() && !u.transport.wantsWrite())) {
+            return false; // nothing queued, and nothing held inside a TLS transport either
         }
         int before = u.out.size();
         try {
@@ -330,7 +330,8 @@ final class ClientConnection {
         }
         BackendConnection u = upstream;
         if (u != null && u.connected && !u.closed) {
-            u.interest((wantUpstreamRead() ? SelectionKey.OP_READ : 0) | (u.out.isEmpty() ? 0 : SelectionKey.OP_WRITE));
+            u.interest((wantUpstreamRead() ? SelectionKey.OP_READ : 0)
+                    | (u.out.isEmpty() && !u.transport.wantsWrite() ? 0 : SelectionKey.OP_WRITE));
         }
     }
 
@@ -650,7 +651,7 @@ final class ClientConnection {
         headSent = false;
         connectStart = System.nanoTime();
         connectDone = 0;
-        upstream = upstreams.acquire(backend, this);
+        upstream = upstreams.acquire(pool, backend, this);
         if (upstream.connected) {
             upstreamConnected(upstream);
         }
@@ -935,7 +936,7 @@ final class ClientConnection {
         }
         termination = "--";
         logExchange();
-        if (closeAfter || clientEof || !requestDone) {
+        if (closeAfter || clientEof || !requestDone || proxy.isClosing()) {
             state = State.CLOSING;
         } else {
             state = State.READ_HEAD;
@@ -1088,6 +1089,13 @@ final class ClientConnection {
         }
         transport.shutdownOutput();
         lingerTimer = loop.schedule(LINGER, this::close);
+    }
+
+    /** Shutting down (loop thread): a connection waiting for its next request closes now; others finish first. */
+    void drainIfIdle() {
+        if (state == State.READ_HEAD && parser.isIdle() && !in.hasRemaining()) {
+            close();
+        }
     }
 
     void close() {

@@ -1,7 +1,6 @@
 package org.tollgate.lb.l7;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -50,16 +49,18 @@ import org.tollgate.tls.nio.TlsChannel;
 public final class L7Proxy implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(L7Proxy.class.getName());
 
-    private final ProxyConfig config;
+    private volatile ProxyConfig config;
     private final EventLoopGroup loops;
     private final Map<EventLoop, UpstreamPool> upstreams = new HashMap<>();
     private final ServerSocketChannel server;
+    private final InetSocketAddress bound;
     private final Set<ClientConnection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closing = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
     final Stats stats = new Stats();
-    /** Health checker of each pool that has health checks, by pool identity. */
-    private final Map<BackendPool, HealthChecker> health = new IdentityHashMap<>();
-    private final RateLimiter rateLimiter;
+    /** Health checker of each pool that has health checks, by pool identity; replaced whole by a reload. */
+    private volatile Map<BackendPool, HealthChecker> health = new IdentityHashMap<>();
+    private volatile RateLimiter rateLimiter;
     /** Open (admitted) connections per client address, when there is a per-client limit. */
     private final ConcurrentHashMap<InetAddress, AtomicInteger> perClient = new ConcurrentHashMap<>();
 
@@ -68,6 +69,7 @@ public final class L7Proxy implements AutoCloseable {
         final AtomicLong accepted = new AtomicLong();
         final AtomicLong requests = new AtomicLong();
         final AtomicLong backendFailures = new AtomicLong();
+        final AtomicLong reloads = new AtomicLong();
         private final Map<Integer, AtomicLong> statuses = new ConcurrentHashMap<>();
         private final Map<Integer, AtomicLong> refusals = new ConcurrentHashMap<>();
         private final Map<Refusal, AtomicLong> reasons = new EnumMap<>(Refusal.class);
@@ -139,6 +141,11 @@ public final class L7Proxy implements AutoCloseable {
             return reasons.get(reason).get();
         }
 
+        /** Configurations put in force by {@link L7Proxy#reload(ProxyConfig)}. */
+        public long reloads() {
+            return reloads.get();
+        }
+
         /** Attempts sent to backends named {@code name} (retries included), over all pools. */
         public long forwardedTo(String name) {
             long n = 0;
@@ -155,21 +162,17 @@ public final class L7Proxy implements AutoCloseable {
         this.config = config;
         this.loops = new EventLoopGroup(config.eventLoops(), "lb-l7");
         for (EventLoop l : loops.loops()) {
-            upstreams.put(l, new UpstreamPool(l, config));
+            upstreams.put(l, new UpstreamPool(l, this));
         }
         TrafficPolicy.RateLimit limit = config.traffic().rateLimit();
         this.rateLimiter = limit == null ? null : new RateLimiter(limit, System::nanoTime);
         try {
             // health checkers first: the map is complete before any connection can read it
-            for (BackendPool pool : config.pools().values()) {
-                HealthCheck h = pool.healthCheck();
-                if (h != null) {
-                    health.put(pool, HealthChecker.start(h.timing(), pool::backends, loops.loops().get(0), new HttpHealthProbe(h)));
-                }
-            }
+            health = startHealthCheckers(config, Map.of());
             server = ServerSocketChannel.open();
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             server.bind(config.listen(), 1024);
+            bound = (InetSocketAddress) server.getLocalAddress();
             loops.loops().get(0).register(server, SelectionKey.OP_ACCEPT, key -> acceptReady()).get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             health.values().forEach(HealthChecker::close);
@@ -188,18 +191,66 @@ public final class L7Proxy implements AutoCloseable {
         return new L7Proxy(Objects.requireNonNull(config));
     }
 
-    /** The address the proxy listens on (with the port chosen when the configuration asked for port 0). */
+    /** The address the proxy listens on (with the port chosen when the configuration asked for port 0); still known after close. */
     public InetSocketAddress localAddress() {
-        try {
-            return (InetSocketAddress) server.getLocalAddress();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return bound;
     }
 
-    /** The configuration it was started with. */
+    /** The configuration in force: the one given to {@link #start} or the last {@link #reload}. */
     public ProxyConfig config() {
         return config;
+    }
+
+    /** A checker for each pool of {@code c} with health checks; a pool already checked in {@code running} keeps its checker. */
+    private Map<BackendPool, HealthChecker> startHealthCheckers(ProxyConfig c, Map<BackendPool, HealthChecker> running) {
+        Map<BackendPool, HealthChecker> m = new IdentityHashMap<>();
+        for (BackendPool pool : c.pools().values()) {
+            HealthCheck h = pool.healthCheck();
+            if (h == null) {
+                continue;
+            }
+            HealthChecker kept = running.get(pool);
+            m.put(pool, kept != null ? kept
+                    : HealthChecker.start(h.timing(), pool::backends, loops.loops().get(0), new HttpHealthProbe(h)));
+        }
+        return m;
+    }
+
+    /**
+     * Puts {@code next} in force without touching open connections: requests whose head
+     * is parsed from now on are routed by its routes to its pools (with its filters and
+     * limits), connections accepted from now on get its TLS settings, and exchanges in
+     * flight finish with the pools they started with. Pools with health checks get new
+     * checkers (a backend kept from the old configuration keeps its state). The listening
+     * address and the number of event loops cannot change (start another proxy for that).
+     *
+     * @throws IllegalArgumentException if {@code next} listens elsewhere or wants another loop count
+     */
+    public synchronized void reload(ProxyConfig next) {
+        Objects.requireNonNull(next);
+        ProxyConfig now = config;
+        if (!next.listen().equals(now.listen())) {
+            throw new IllegalArgumentException("a reload cannot move the listener from " + now.listen() + " to " + next.listen());
+        }
+        if (next.eventLoops() != now.eventLoops()) {
+            throw new IllegalArgumentException("a reload cannot change the number of event loops");
+        }
+        Map<BackendPool, HealthChecker> old = health;
+        Map<BackendPool, HealthChecker> checkers = startHealthCheckers(next, old);
+        TrafficPolicy.RateLimit limit = next.traffic().rateLimit();
+        if (!Objects.equals(limit, now.traffic().rateLimit())) {
+            rateLimiter = limit == null ? null : new RateLimiter(limit, System::nanoTime);
+        }
+        health = checkers;
+        config = next;
+        for (Map.Entry<BackendPool, HealthChecker> e : old.entrySet()) {
+            if (checkers.get(e.getKey()) != e.getValue()) {
+                e.getValue().close();
+            }
+        }
+        stats.reloads.incrementAndGet();
+        LOG.log(Level.INFO, "lb-l7 on " + localAddress() + " reloaded: " + next.routes().size() + " routes over "
+                + next.pools().size() + " pools");
     }
 
     /** The live counters. */
@@ -218,6 +269,7 @@ public final class L7Proxy implements AutoCloseable {
             refusals.put(r, stats.refusals(r));
         }
         List<StatsSnapshot.PoolStats> pools = new ArrayList<>();
+        Map<BackendPool, HealthChecker> health = this.health;
         for (BackendPool pool : config.pools().values()) {
             HealthChecker checker = health.get(pool);
             List<StatsSnapshot.BackendStats> backends = new ArrayList<>();
@@ -240,7 +292,8 @@ public final class L7Proxy implements AutoCloseable {
 
     /** Takes a token for {@code client}: 0, or the seconds to wait when the rate limit refuses. */
     long rateLimit(InetAddress client) {
-        return rateLimiter == null ? 0 : rateLimiter.acquire(client);
+        RateLimiter r = rateLimiter;
+        return r == null ? 0 : r.acquire(client);
     }
 
     /**
@@ -280,6 +333,47 @@ public final class L7Proxy implements AutoCloseable {
 
     boolean isClosing() {
         return closing.get();
+    }
+
+    /**
+     * Stops gracefully: the listener closes at once (new clients are refused), idle
+     * keep-alive connections are closed, requests in flight finish (their responses say
+     * {@code Connection: close}) for up to {@code grace}; then whatever is left is cut and
+     * the loops stop.
+     *
+     * @return true when every connection ended by itself within {@code grace}
+     */
+    public boolean shutdown(java.time.Duration grace) {
+        if (!closing.compareAndSet(false, true)) {
+            return connections.isEmpty();
+        }
+        try {
+            server.close();
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "closing listener", e);
+        }
+        for (ClientConnection c : connections) {
+            try {
+                c.loop().execute(c::drainIfIdle);
+            } catch (IllegalStateException e) {
+                // loop already gone
+            }
+        }
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (!connections.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        boolean drained = connections.isEmpty();
+        if (!drained) {
+            LOG.log(Level.WARNING, connections.size() + " connections still open after " + grace.toMillis() + " ms: cutting them");
+        }
+        closeConnectionsAndLoops();
+        return drained;
     }
 
     private void acceptReady() throws IOException {
@@ -322,16 +416,21 @@ public final class L7Proxy implements AutoCloseable {
         connections.remove(c);
     }
 
-    /** Stops listening and closes every connection and the loops. */
+    /** Stops listening and closes every connection and the loops at once ({@link #shutdown} drains first). */
     @Override
     public void close() {
-        if (!closing.compareAndSet(false, true)) {
-            return;
-        }
+        closing.set(true);
         try {
             server.close();
         } catch (IOException e) {
             LOG.log(Level.DEBUG, "closing listener", e);
+        }
+        closeConnectionsAndLoops();
+    }
+
+    private void closeConnectionsAndLoops() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
         }
         health.values().forEach(HealthChecker::close);
         List<CompletableFuture<Void>> done = new ArrayList<>();

@@ -15,22 +15,29 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code lb-l7}: the HTTP/1.1 reverse proxy on the command line, for the simple case of one
- * pool that takes every request. (Several pools and routes: {@link ProxyConfig} in code;
- * a config file is not written yet.)
+ * {@code lb-l7}: the HTTP/1.1 reverse proxy on the command line: a config file
+ * ({@code --config}, see {@link ConfigFile}; reloaded on SIGHUP and when the file changes),
+ * or for the simple case one pool from {@code --listen} and {@code --backend} options; and
+ * {@code lb-l7 demo}. SIGTERM or Ctrl-C stops gracefully (requests in flight finish).
  */
 @Command(name = "lb-l7", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+        subcommands = Demo.class,
         description = {"An L7 (HTTP/1.1) load balancer written over raw NIO (Tollgate): it parses each request "
                 + "strictly, refuses smuggling attempts, and balances requests over keep-alive backend connections."},
         footer = {"", "Examples:",
-            "  lb-l7 --listen 127.0.0.1:8080 --backend 127.0.0.1:9001 --backend 127.0.0.1:9002,weight=3",
-            "  lb-l7 --listen 127.0.0.1:8443 --tls-cert cert.pem --tls-key key.pem --backend 127.0.0.1:9001"})
+            "  lb-l7 --config lb-l7.yml          (reloaded on SIGHUP and when the file changes)",
+            "  lb-l7 --listen 127.0.0.1:8080 --backend 127.0.0.1:9001 --backend 127.0.0.1:9002,weight=3 --admin 127.0.0.1:9900",
+            "  lb-l7 --listen 127.0.0.1:8443 --tls-cert cert.pem --tls-key key.pem --backend 127.0.0.1:9001",
+            "  lb-l7 demo                        (three backends, two TLS-terminating lb-l7s, an lb-l4 in front)"})
 public final class Main implements Callable<Integer> {
 
-    @Option(names = "--listen", paramLabel = "HOST:PORT", required = true, description = "Address to accept clients on.")
+    @Option(names = "--config", paramLabel = "FILE", description = "Read listeners, routes and pools from FILE (YAML subset; see lb-l7's README).")
+    Path configFile;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Address to accept clients on (without --config).")
     String listen;
 
-    @Option(names = "--backend", paramLabel = "HOST:PORT[,weight=N]", required = true,
+    @Option(names = "--backend", paramLabel = "HOST:PORT[,weight=N]",
             description = "A backend; repeat for each (weight 1 to 1000, default 1).")
     List<String> backends = new ArrayList<>();
 
@@ -44,6 +51,16 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--tls-key", paramLabel = "PEM", description = "Private key of --tls-cert.")
     Path tlsKey;
 
+    @Option(names = "--admin", paramLabel = "HOST:PORT", description = "Serve the stats page (/) and /metrics here (read-only; keep it local).")
+    String admin;
+
+    @Option(names = "--drain-timeout", paramLabel = "SECONDS",
+            description = "On SIGTERM, how long requests in flight may take to finish (default: ${DEFAULT-VALUE}).")
+    int drainSeconds = 10;
+
+    @Option(names = "--watch-interval", paramLabel = "MS", hidden = true, description = "How often the config file is looked at.")
+    long watchMillis = 1000;
+
     @Option(names = "--access-log", paramLabel = "FILE",
             description = "Append one line per request (combined log format + pool/backend, upstream, Tq/Tc/Tr/Tt, termination state) to FILE; '-' for standard output.")
     Path accessLog;
@@ -56,22 +73,63 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ProxyConfig config;
+        ConfigFile.Settings settings;
         try {
-            config = config();
+            settings = settings();
+        } catch (ConfigFile.ConfigException e) {
+            spec.commandLine().getErr().println("lb-l7: " + e.getMessage());
+            return 2;
+        } catch (java.io.IOException e) {
+            spec.commandLine().getErr().println("lb-l7: cannot read " + configFile + ": " + e.getMessage());
+            return 2;
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        L7Proxy proxy = L7Proxy.start(config);
-        System.out.println("lb-l7 listening on " + proxy.localAddress() + (config.tls() != null ? " (TLS)" : "")
-                + ", " + algorithm + " over " + config.pools().get("default").backends());
+        Instance instance = Instance.start(settings, configFile, m -> System.out.println("lb-l7: " + m),
+                java.time.Duration.ofSeconds(drainSeconds));
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            proxy.close();
+            boolean clean = instance.shutdown();
+            System.out.println("lb-l7 stopped" + (clean ? ": every request finished" : ": requests still running after "
+                    + drainSeconds + " s were cut"));
             stop.countDown();
         }));
+        for (L7Proxy p : instance.proxies()) {
+            System.out.println("lb-l7 listening on " + p.localAddress() + (p.config().tls() != null ? " (TLS)" : "")
+                    + ", routes: " + p.config().routes());
+        }
+        for (BackendPool pool : instance.proxies().get(0).config().pools().values()) {
+            System.out.println("lb-l7 pool " + pool);
+        }
+        if (instance.admin() != null) {
+            System.out.println("lb-l7 admin on http://" + instance.admin().localAddress().getHostString() + ":"
+                    + instance.admin().localAddress().getPort() + "/ (stats page) and /metrics");
+        }
+        if (configFile != null) {
+            boolean hup = instance.reloadOnSighup();
+            instance.watch(java.time.Duration.ofMillis(watchMillis));
+            System.out.println("lb-l7 reloads " + configFile + (hup ? " on SIGHUP and" : "") + " when it changes");
+        }
+        System.out.flush();
         stop.await();
         return 0;
+    }
+
+    /** From the config file, or from the simple-case options. */
+    ConfigFile.Settings settings() throws java.io.IOException {
+        if (configFile != null) {
+            if (listen != null || !backends.isEmpty() || tlsCert != null || tlsKey != null || admin != null) {
+                throw new IllegalArgumentException("--config takes everything from the file: drop --listen, --backend, --tls-*, --admin");
+            }
+            return ConfigFile.load(configFile, null);
+        }
+        if (configFile != null && (accessLog != null || explain)) {
+            throw new IllegalArgumentException("with --config, write access-log in the file; --explain is for the simple case");
+        }
+        if (listen == null || backends.isEmpty()) {
+            throw new IllegalArgumentException("give --config FILE, or --listen HOST:PORT with at least one --backend HOST:PORT");
+        }
+        return new ConfigFile.Settings(List.of(config()), admin == null ? null : parseAddress(admin));
     }
 
     ProxyConfig config() throws java.io.IOException {
@@ -91,7 +149,8 @@ public final class Main implements Callable<Integer> {
             throw new IllegalArgumentException("--tls-cert and --tls-key go together");
         }
         if (tlsCert != null) {
-            b.tls(TlsConfig.builder().certificate(CertifiedKey.load(tlsCert, tlsKey)).alpnProtocols(List.of("http/1.1")).build());
+            b.tls(TlsConfig.builder().certificate(CertifiedKey.load(tlsCert, tlsKey)).alpnProtocols(List.of("http/1.1"))
+                    .ticketKeys(org.tollgate.tls.TicketKeys.generate()).build());
         }
         if (accessLog != null) {
             b.accessLog(accessLog.toString().equals("-") ? System.out::println : AccessLog.file(accessLog));
@@ -148,6 +207,8 @@ public final class Main implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        // The library logs each start and reload at INFO; on the command line Main says what matters.
+        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
         System.exit(new CommandLine(new Main()).execute(args));
     }
 }

@@ -14,24 +14,25 @@ import org.tollgate.tls.nio.EventLoop;
  */
 final class UpstreamPool {
     private final EventLoop loop;
-    private final ProxyConfig config;
+    private final L7Proxy proxy;
     private final Map<Backend, ArrayDeque<BackendConnection>> idle = new HashMap<>();
 
-    UpstreamPool(EventLoop loop, ProxyConfig config) {
+    UpstreamPool(EventLoop loop, L7Proxy proxy) {
         this.loop = loop;
-        this.config = config;
+        this.proxy = proxy;
     }
 
     EventLoop loop() {
         return loop;
     }
 
+    /** The proxy's configuration in force (it follows reloads). */
     ProxyConfig config() {
-        return config;
+        return proxy.config();
     }
 
-    /** An idle connection to {@code backend}, or a new one being connected. */
-    BackendConnection acquire(Backend backend, ClientConnection owner) {
+    /** An idle connection to {@code backend} (of {@code target}), or a new one being connected. */
+    BackendConnection acquire(BackendPool target, Backend backend, ClientConnection owner) {
         ArrayDeque<BackendConnection> q = idle.get(backend);
         while (q != null && !q.isEmpty()) {
             BackendConnection c = q.pollFirst();
@@ -42,14 +43,14 @@ final class UpstreamPool {
                 return c;
             }
         }
-        return BackendConnection.connect(this, backend, owner);
+        return BackendConnection.connect(this, target, backend, owner);
     }
 
     /** Takes back a connection whose exchange ended cleanly; it is watched for closing while idle. */
     void release(BackendConnection c) {
         c.owner = null;
         ArrayDeque<BackendConnection> q = idle.computeIfAbsent(c.backend, b -> new ArrayDeque<>());
-        if (q.size() >= config.maxIdlePerBackend() || c.closed) {
+        if (q.size() >= config().maxIdlePerBackend() || c.closed) {
             c.close();
             return;
         }
@@ -58,7 +59,7 @@ final class UpstreamPool {
         q.addFirst(c);
         if (!c.idleTimerPending) { // one pending timer per connection, not one per release
             c.idleTimerPending = true;
-            loop.schedule(config.backendIdleTimeout(), () -> idleCheck(c));
+            loop.schedule(config().backendIdleTimeout(), () -> idleCheck(c));
         }
     }
 
@@ -68,7 +69,7 @@ final class UpstreamPool {
         if (c.owner != null || c.closed) {
             return; // in use: its next release arms the check again
         }
-        long left = config.backendIdleTimeout().toNanos() - (System.nanoTime() - c.idleSince);
+        long left = config().backendIdleTimeout().toNanos() - (System.nanoTime() - c.idleSince);
         if (left > 0) {
             c.idleTimerPending = true;
             loop.schedule(java.time.Duration.ofNanos(left), () -> idleCheck(c));

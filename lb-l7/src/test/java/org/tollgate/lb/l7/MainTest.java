@@ -50,6 +50,7 @@ class MainTest {
                 }
                 assertTrue(r != null, "the program never answered");
                 assertTrue(r.body().startsWith("backend=a method=GET path=/cli "), r.body());
+                ReloadAndDrainTest.waitUntil("the start message", () -> read(dir.resolve("log")).contains("lb-l7 listening on"));
             } finally {
                 p.destroy();
                 assertTrue(p.waitFor(10, TimeUnit.SECONDS));
@@ -59,6 +60,79 @@ class MainTest {
             assertTrue(log.stream().anyMatch(l -> l.matches("  least-connections: .* -> 127\\.0\\.0\\.1:\\d+")), "--explain: " + log);
             List<String> access = java.nio.file.Files.readAllLines(dir.resolve("access.log"));
             assertTrue(access.stream().anyMatch(l -> l.contains("\"GET /cli HTTP/1.1\" 200 ") && l.endsWith(" --")), "--access-log: " + access);
+        }
+    }
+
+    @Test
+    void aConfigFileWithAMistakeStopsTheStartNamingTheLine(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("lb-l7.yml");
+        java.nio.file.Files.writeString(file, "listeners:\n  - listen: 127.0.0.1:0\npools:\n  web:\n    algorithm: foo\n"
+                + "    backends: [127.0.0.1:1]\nroutes:\n  - pool: web\n");
+        StringWriter err = new StringWriter();
+        CommandLine cl = new CommandLine(new Main()).setErr(new PrintWriter(err));
+        assertEquals(2, cl.execute("--config", file.toString()));
+        assertTrue(err.toString().startsWith("lb-l7: lb-l7.yml:5: unknown algorithm 'foo'"), err.toString());
+        err.getBuffer().setLength(0);
+        assertEquals(2, cl.execute("--config", file.toString(), "--listen", "127.0.0.1:0"));
+        assertTrue(err.toString().contains("--config takes everything from the file"), err.toString());
+        err.getBuffer().setLength(0);
+        assertEquals(2, new CommandLine(new Main()).setErr(new PrintWriter(err)).execute());
+        assertTrue(err.toString().contains("give --config FILE, or --listen HOST:PORT"), err.toString());
+    }
+
+    /** The real program: SIGHUP reloads the file (a bad one is refused), SIGTERM drains and stops. */
+    @Test
+    void theProgramReloadsOnSighupAndStopsGracefullyOnSigterm(@TempDir Path dir) throws Exception {
+        try (TestBackend a = new TestBackend("a"); TestBackend b = new TestBackend("b")) {
+            int port = L7ProxyTest.freePort();
+            Path file = dir.resolve("lb-l7.yml");
+            ReloadAndDrainTest.write(file, ReloadAndDrainTest.config(port, "127.0.0.1:" + a.address().getPort(), "round-robin"));
+            Path log = dir.resolve("log");
+            String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            // The watcher looks only once an hour: only SIGHUP can cause a reload here.
+            Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                    "--config", file.toString(), "--watch-interval", "3600000")
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            try {
+                ReloadAndDrainTest.waitUntil("the program to start", () -> read(log).contains("on SIGHUP and when it changes"));
+                assertTrue(askFor(port).startsWith("backend=a "));
+
+                ReloadAndDrainTest.write(file, ReloadAndDrainTest.config(port, "127.0.0.1:" + b.address().getPort(), "round-robin"));
+                hangUp(p);
+                ReloadAndDrainTest.waitUntil("the reload", () -> read(log).contains("lb-l7: reloaded lb-l7.yml"));
+                assertTrue(askFor(port).startsWith("backend=b "));
+
+                ReloadAndDrainTest.write(file, ReloadAndDrainTest.config(port, "127.0.0.1:1", "round-robin").replace("127.0.0.1:" + port, "nowhere"));
+                hangUp(p);
+                ReloadAndDrainTest.waitUntil("the refusal", () -> read(log).contains("lb-l7: lb-l7.yml:2: listen: expected HOST:PORT"));
+                assertTrue(read(log).contains("keeping the configuration in force"));
+                assertTrue(askFor(port).startsWith("backend=b "));
+            } finally {
+                p.destroy(); // SIGTERM
+                assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+            }
+            assertTrue(read(log).contains("lb-l7 stopped: every request finished"), read(log));
+        }
+    }
+
+    private static void hangUp(Process p) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-HUP", String.valueOf(p.pid())).inheritIO().start();
+        assertTrue(kill.waitFor(10, TimeUnit.SECONDS));
+        assertEquals(0, kill.exitValue());
+    }
+
+    private static String askFor(int port) throws Exception {
+        try (RawClient c = new RawClient(new java.net.InetSocketAddress("127.0.0.1", port))) {
+            c.send("GET /main HTTP/1.1\r\nHost: h\r\n\r\n");
+            return c.read().body();
+        }
+    }
+
+    private static String read(Path p) {
+        try {
+            return java.nio.file.Files.readString(p);
+        } catch (java.io.IOException e) {
+            return "";
         }
     }
 }

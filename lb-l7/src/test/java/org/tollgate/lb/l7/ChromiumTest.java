@@ -1,0 +1,133 @@
+package org.tollgate.lb.l7;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.tollgate.lb.balance.Algorithm;
+import org.tollgate.lb.balance.Backend;
+import org.tollgate.tls.TlsConfig;
+import org.tollgate.tls.cert.DemoCertificates;
+
+/**
+ * A real browser: headless Chromium loads a page through lb-l7's TLS termination (trusting
+ * the demo certificate by its public key pin) and runs its script, then loads the admin
+ * stats page; the test reads the rendered DOM. Needs {@code chromium} (Debian package
+ * {@code chromium}; {@code .ci/run} installs it): a missing browser fails the test.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class ChromiumTest {
+    @TempDir
+    Path dir;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final List<Process> started = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws Exception {
+        for (Process p : started) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            closeables.get(i).close();
+        }
+    }
+
+    @Test
+    void chromiumLoadsAPageThroughTlsTerminationAndTheStatsPage() throws Exception {
+        HttpServer backend = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 20);
+        backend.createContext("/", ex -> {
+            String html = ex.getRequestURI().getPath().equals("/page")
+                    ? "<!DOCTYPE html><html><head><title>through lb-l7</title></head><body>"
+                    + "<p id=\"proto\">forwarded proto " + ex.getRequestHeaders().getFirst("X-Forwarded-Proto") + "</p>"
+                    + "<p id=\"out\">script did not run</p>"
+                    + "<script>document.getElementById('out').textContent = 'rendered over ' + location.protocol;</script>"
+                    + "</body></html>"
+                    : "";
+            byte[] body = html.getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+            ex.sendResponseHeaders(html.isEmpty() ? 404 : 200, body.length == 0 ? -1 : body.length);
+            try (OutputStream o = ex.getResponseBody()) {
+                o.write(body);
+            }
+        });
+        backend.setExecutor(Executors.newFixedThreadPool(4));
+        backend.start();
+        closeables.add(() -> backend.stop(0));
+
+        DemoCertificates.Pki pki = DemoCertificates.create(Clock.systemUTC());
+        TlsConfig tls = TlsConfig.builder().certificate(pki.localhostServer()).alpnProtocols(List.of("http/1.1")).build();
+        ProxyConfig config = ProxyConfig.builder(new InetSocketAddress("127.0.0.1", 0)).eventLoops(2).tls(tls)
+                .pool(BackendPool.of("web", Algorithm.ROUND_ROBIN, List.of(new Backend("web-1", backend.getAddress()))))
+                .route(Route.all("web")).build();
+        Instance instance = Instance.start(new ConfigFile.Settings(List.of(config), new InetSocketAddress("127.0.0.1", 0)),
+                null, m -> { }, Duration.ofSeconds(1));
+        closeables.add(instance);
+        int port = instance.proxies().get(0).localAddress().getPort();
+
+        // Trust the demo certificate by pinning its public key (SHA-256 of the SubjectPublicKeyInfo).
+        String spki = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256")
+                .digest(pki.localhostServer().leaf().getPublicKey().getEncoded()));
+        String page = chromium("--ignore-certificate-errors-spki-list=" + spki, "--dump-dom", "https://127.0.0.1:" + port + "/page");
+        assertTrue(page.contains("<title>through lb-l7</title>"), page);
+        assertTrue(page.contains("<p id=\"out\">rendered over https:</p>"), "the page's script ran: " + page);
+        assertTrue(page.contains("forwarded proto https"), page);
+        assertTrue(instance.proxies().get(0).stats().responses(200) >= 1);
+
+        InetSocketAddress admin = instance.admin().localAddress();
+        String stats = chromium("--dump-dom", "http://127.0.0.1:" + admin.getPort() + "/");
+        assertTrue(stats.contains("<h1>lb-l7 stats</h1>"), stats);
+        assertTrue(stats.contains("<h2>Pool web</h2>"), stats);
+        assertTrue(stats.matches("(?s).*<tr data-backend=\"web-1\"><td>web-1</td>.*?<td class=\"state UP\">UP</td>.*?"
+                + "<td class=\"requests\">[1-9]\\d*</td>.*"), stats);
+        assertTrue(stats.contains("<span class=\"share\">100.0%</span>"), stats);
+        assertTrue(stats.contains("<tr data-listener=\"127.0.0.1:" + port + "\"><td>127.0.0.1:" + port + "</td><td>yes</td>"), stats);
+    }
+
+    private String chromium(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(System.getProperty("chromium.binary", "chromium"), "--headless",
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--user-data-dir=" + Files.createTempDirectory(dir, "profile")));
+        cmd.addAll(List.of(args));
+        Path out = Files.createTempFile(dir, "chromium", ".out");
+        Path err = Files.createTempFile(dir, "chromium", ".err");
+        Process p;
+        try {
+            p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        } catch (IOException e) {
+            throw new AssertionError("chromium is not installed (apt-get install chromium): " + e.getMessage(), e);
+        }
+        started.add(p);
+        if (!p.waitFor(90, TimeUnit.SECONDS)) {
+            throw new AssertionError("chromium did not finish in 90 s: " + Files.readString(err));
+        }
+        assertEquals(0, p.exitValue(), () -> "chromium failed: " + readQuietly(err));
+        return Files.readString(out, StandardCharsets.UTF_8);
+    }
+
+    private static String readQuietly(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+}
