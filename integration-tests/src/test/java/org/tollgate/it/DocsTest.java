@@ -33,7 +33,8 @@ class DocsTest {
             "tls-core", "org.tollgate.tls",
             "tls-server", "org.tollgate.tls.server",
             "tls-client", "org.tollgate.tls.client",
-            "lb-l4", "org.tollgate.lb");
+            "lb-l4", "org.tollgate.lb",
+            "lb-l7", "org.tollgate.lb.l7");
 
     /** `pkg.Class`, `Class.Nested`, `Class#member`, `org.tollgate...Class#member`. */
     private static final Pattern REFERENCE = Pattern.compile(
@@ -54,7 +55,7 @@ class DocsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tls-core", "tls-server", "tls-client", "lb-l4"})
+    @ValueSource(strings = {"tls-core", "tls-server", "tls-client", "lb-l4", "lb-l7"})
     void moduleReadmeHasWhatAReuserNeedsAndItsConceptMapResolves(String module) throws IOException {
         String readme = Files.readString(ROOT.resolve(module).resolve("README.md"));
         assertTrue(readme.contains("<groupId>org.tollgate</groupId>") && readme.contains("<artifactId>" + module

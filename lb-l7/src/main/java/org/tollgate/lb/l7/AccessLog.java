@@ -23,13 +23,19 @@ import java.nio.file.StandardOpenOption;
 @FunctionalInterface
 public interface AccessLog {
 
-    /** Writes one line (without its line end). */
+    /**
+     * Writes one line (without its line end).
+     * @param line the log line
+     */
     void write(String line);
 
     /**
      * Appends to {@code file} (created if missing), one {@code write} system call per line
      * with {@code O_APPEND}, so lines from several threads or processes never interleave
      * and {@code tail -f} sees each line at once.
+     * @param file the access log file
+     * @return the access log
+     * @throws IOException when the file cannot be opened
      */
     static AccessLog file(Path file) throws IOException {
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
@@ -45,7 +51,10 @@ public interface AccessLog {
         };
     }
 
-    /** Logs each line at INFO to the {@link System.Logger} named {@code org.tollgate.lb.l7.access}. */
+    /**
+     * Logs each line at INFO to the {@link System.Logger} named {@code org.tollgate.lb.l7.access}.
+     * @return the access log
+     */
     static AccessLog logger() {
         System.Logger log = System.getLogger("org.tollgate.lb.l7.access");
         return line -> log.log(Level.INFO, line);

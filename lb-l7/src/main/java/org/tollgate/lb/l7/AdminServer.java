@@ -60,12 +60,16 @@ public final class AdminServer implements AutoCloseable {
     /**
      * Serves the stats of the proxies {@code proxies} gives (asked on every request, so a
      * reload that changes the listeners is followed) on a loop of its own.
+     * @param listen the address to serve the admin page and /metrics on
+     * @param proxies gives the proxies whose stats are shown
+     * @return the running admin server
+     * @throws IOException when the address cannot be bound
      */
     public static AdminServer start(InetSocketAddress listen, Supplier<List<L7Proxy>> proxies) throws IOException {
         return new AdminServer(Objects.requireNonNull(listen), Objects.requireNonNull(proxies));
     }
 
-    /** The address actually bound. */
+    /** {@return the address actually bound} */
     public InetSocketAddress localAddress() {
         try {
             return (InetSocketAddress) server.getLocalAddress();

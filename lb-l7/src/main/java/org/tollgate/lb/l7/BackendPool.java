@@ -40,7 +40,11 @@ public final class BackendPool {
     private record StickyTable(List<Backend> backends, Map<String, Backend> byValue, Map<Backend, String> byBackend) {
     }
 
-    /** A pool without sticky cookie or health checks. */
+    /**
+     * A pool without sticky cookie or health checks.
+     * @param name the pool's name, as routes name it
+     * @param balancer the algorithm over its backends
+     */
     public BackendPool(String name, Balancer balancer) {
         this(name, balancer, null, null, null, null);
     }
@@ -55,64 +59,84 @@ public final class BackendPool {
         this.tlsServerName = tlsServerName;
     }
 
-    /** A pool balancing {@code backends} with {@code algorithm}. */
+    /**
+     * A pool balancing {@code backends} with {@code algorithm}.
+     * @param name the pool's name
+     * @param algorithm the balancing algorithm
+     * @param backends the backends
+     * @return the pool
+     */
     public static BackendPool of(String name, Algorithm algorithm, List<Backend> backends) {
         return new BackendPool(name, algorithm.create(backends));
     }
 
-    /** Starts a pool with sticky cookie and health checks to add. */
+    /**
+     * Starts a pool with sticky cookie and health checks to add.
+     * @param name the pool's name
+     * @param algorithm the balancing algorithm
+     * @param backends the backends
+     * @return the builder
+     */
     public static Builder builder(String name, Algorithm algorithm, List<Backend> backends) {
         return new Builder(name, algorithm.create(backends));
     }
 
-    /** Starts a pool over a balancer built by the caller. */
+    /**
+     * Starts a pool over a balancer built by the caller.
+     * @param name the pool's name
+     * @param balancer the balancer
+     * @return the builder
+     */
     public static Builder builder(String name, Balancer balancer) {
         return new Builder(name, balancer);
     }
 
-    /** The pool's name, as routes name it. */
+    /** {@return the pool's name, as routes name it} */
     public String name() {
         return name;
     }
 
-    /** The balancing algorithm over the pool's backends. */
+    /** {@return the balancing algorithm over the pool's backends} */
     public Balancer balancer() {
         return balancer;
     }
 
-    /** The backends, whatever their state, in configuration order. */
+    /** {@return the backends, whatever their state, in configuration order} */
     public List<Backend> backends() {
         return balancer.backends();
     }
 
-    /** The sticky cookie, or null when the pool has none. */
+    /** {@return the sticky cookie, or null when the pool has none} */
     public StickyCookie stickyCookie() {
         return sticky;
     }
 
-    /** The health checks, or null when there are none. */
+    /** {@return the health checks, or null when there are none} */
     public HealthCheck healthCheck() {
         return healthCheck;
     }
 
     /**
      * This pool, reached over TLS: see {@link Builder#tls(TlsConfig, String)}.
+     * @param config the TLS configuration towards the backends
+     * @param serverName the name the backends' certificates must match (and the SNI), or null for each backend's host
+     * @return the pool over TLS
      */
     public BackendPool withTls(TlsConfig config, String serverName) {
         return new BackendPool(name, balancer, sticky, healthCheck, Objects.requireNonNull(config), serverName);
     }
 
-    /** The TLS settings towards the backends, or null for plain HTTP. */
+    /** {@return the TLS settings towards the backends, or null for plain HTTP} */
     public TlsConfig tls() {
         return tls;
     }
 
-    /** The name the backends' certificates must match (and the SNI sent), or null for each backend's host. */
+    /** {@return the name the backends' certificates must match (and the SNI sent), or null for each backend's host} */
     public String tlsServerName() {
         return tlsServerName;
     }
 
-    /** The algorithm's command-line name ({@code least-connections}, ...), or the class name of a foreign balancer. */
+    /** {@return the algorithm's command-line name ({@code least-connections}, ...), or the class name of a foreign balancer} */
     public String algorithmName() {
         Algorithm a = balancer instanceof RoundRobin ? Algorithm.ROUND_ROBIN
                 : balancer instanceof SmoothWeightedRoundRobin ? Algorithm.WEIGHTED_ROUND_ROBIN
@@ -170,13 +194,21 @@ public final class BackendPool {
             this.balancer = Objects.requireNonNull(balancer);
         }
 
-        /** Sticky sessions by this inserted cookie; null for none. */
+        /**
+         * Sticky sessions by this inserted cookie; null for none.
+         * @param c the cookie, or null
+         * @return this builder
+         */
         public Builder stickyCookie(StickyCookie c) {
             this.sticky = c;
             return this;
         }
 
-        /** Active checks and passive ejection; null for none. */
+        /**
+         * Active checks and passive ejection; null for none.
+         * @param h the health checks, or null
+         * @return this builder
+         */
         public Builder healthCheck(HealthCheck h) {
             this.healthCheck = h;
             return this;
@@ -188,6 +220,9 @@ public final class BackendPool {
          * are trusted), sending {@code serverName} as SNI and requiring the backend's
          * certificate to match it; a null name uses each backend's host address text.
          * A null {@code config} means plain HTTP.
+         * @param config the TLS configuration towards the backends, or null for plain HTTP
+         * @param serverName the name the backends' certificates must match (and the SNI), or null
+         * @return this builder
          */
         public Builder tls(TlsConfig config, String serverName) {
             this.tls = config;
@@ -195,7 +230,7 @@ public final class BackendPool {
             return this;
         }
 
-        /** The pool. */
+        /** {@return the pool} */
         public BackendPool build() {
             return new BackendPool(name, balancer, sticky, healthCheck, tls, tlsServerName);
         }

@@ -18,7 +18,11 @@ import java.util.Objects;
  */
 public record Cidr(InetAddress network, int prefix) {
 
-    /** Checks the prefix length and that no host bit is set. */
+    /**
+     * Checks the prefix length and that no host bit is set.
+     * @param network the block's first address
+     * @param prefix the prefix length in bits
+     */
     public Cidr {
         Objects.requireNonNull(network, "network");
         int bits = network.getAddress().length * 8;
@@ -36,6 +40,8 @@ public record Cidr(InetAddress network, int prefix) {
     /**
      * Parses {@code ADDRESS/PREFIX} or a single {@code ADDRESS}; only literal addresses,
      * never a host name (no DNS look-up happens here).
+     * @param text the block as written
+     * @return the block
      */
     public static Cidr parse(String text) {
         String s = text.trim();
@@ -63,7 +69,11 @@ public record Cidr(InetAddress network, int prefix) {
         return new Cidr(address(bytes), prefix);
     }
 
-    /** True when {@code a} lies in this block. */
+    /**
+     * True when {@code a} lies in this block.
+     * @param a a client address
+     * @return whether it lies in the block
+     */
     public boolean contains(InetAddress a) {
         byte[] x = canonical(a).getAddress();
         byte[] n = network.getAddress();

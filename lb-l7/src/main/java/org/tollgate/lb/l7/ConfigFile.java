@@ -52,6 +52,7 @@ public final class ConfigFile {
     /** A problem in the file, with its place ({@code file:line: message}). */
     public static final class ConfigException extends IllegalArgumentException {
         private static final long serialVersionUID = 1L;
+        /** The 1-based line of the problem. */
         private final int line;
 
         ConfigException(String file, int line, String message) {
@@ -59,7 +60,7 @@ public final class ConfigFile {
             this.line = line;
         }
 
-        /** The line the problem is on (1-based). */
+        /** {@return the line the problem is on (1-based)} */
         public int line() {
             return line;
         }
@@ -72,7 +73,11 @@ public final class ConfigFile {
      * @param admin     the admin port's address, or null for none
      */
     public record Settings(List<ProxyConfig> listeners, InetSocketAddress admin) {
-        /** Copies the list. */
+        /**
+         * Copies the list.
+         * @param listeners one proxy configuration per listener, in file order
+         * @param admin the admin port's address, or null for none
+         */
         public Settings {
             listeners = List.copyOf(listeners);
         }
@@ -114,6 +119,8 @@ public final class ConfigFile {
      * @param previous the settings in force (for a reload), or null
      * @throws ConfigException naming the line of the first problem
      * @throws IOException     if the file cannot be read
+     * @param file the configuration file
+     * @return the settings it gives
      */
     public static Settings load(Path file, Settings previous) throws IOException {
         String text = Files.readString(file, StandardCharsets.UTF_8);
@@ -121,7 +128,14 @@ public final class ConfigFile {
         return parse(file.getFileName().toString(), dir, text, previous);
     }
 
-    /** As {@link #load}, from text; {@code name} is used in error messages, {@code dir} for relative paths. */
+    /**
+     * As {@link #load}, from text; {@code name} is used in error messages, {@code dir} for relative paths.
+     * @param name the file's name, for error messages
+     * @param dir the directory relative certificate paths are taken from
+     * @param text the file's text
+     * @param previous the settings in force (for a reload), or null
+     * @return the settings it gives
+     */
     public static Settings parse(String name, Path dir, String text, Settings previous) {
         ConfigFile c = new ConfigFile(name, dir, previous);
         Node root;

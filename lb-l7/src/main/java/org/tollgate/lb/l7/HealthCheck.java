@@ -26,7 +26,12 @@ import org.tollgate.lb.l4.HealthConfig;
  */
 public record HealthCheck(String path, int expectedStatus, HealthConfig timing) {
 
-    /** Checks the path (origin-form, no spaces or controls) and the status range. */
+    /**
+     * Checks the path (origin-form, no spaces or controls) and the status range.
+     * @param path the origin-form path an active check asks for
+     * @param expectedStatus the status a healthy backend answers
+     * @param timing interval, timeout, rise, fall and ejection settings
+     */
     public HealthCheck {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(timing, "timing");
@@ -38,7 +43,11 @@ public record HealthCheck(String path, int expectedStatus, HealthConfig timing) 
         }
     }
 
-    /** Passive ejection only (no active check): {@code timing} needs no interval. */
+    /**
+     * Passive ejection only (no active check): {@code timing} needs no interval.
+     * @param timing the ejection settings
+     * @return the health check
+     */
     public static HealthCheck passive(HealthConfig timing) {
         return new HealthCheck("/", 200, timing);
     }

@@ -109,44 +109,60 @@ public final class L7Proxy implements AutoCloseable {
             return c != null ? c : perBackend.computeIfAbsent(b, k -> new BackendCounters());
         }
 
-        /** Client connections accepted. */
+        /** {@return the number of client connections accepted} */
         public long accepted() {
             return accepted.get();
         }
 
-        /** Request heads parsed and accepted. */
+        /** {@return the number of request heads parsed and accepted} */
         public long requests() {
             return requests.get();
         }
 
-        /** Connect failures, resets, timeouts and invalid responses from backends. */
+        /** {@return the number of connect failures, resets, timeouts and invalid responses from backends} */
         public long backendFailures() {
             return backendFailures.get();
         }
 
-        /** Responses sent to clients with {@code status} (from backends or our own). */
+        /**
+         * Responses sent to clients with {@code status} (from backends or our own).
+         * @param status an HTTP status code
+         * @return the number of responses with it
+         */
         public long responses(int status) {
             AtomicLong n = statuses.get(status);
             return n == null ? 0 : n.get();
         }
 
-        /** Requests refused by the parser, a filter or a limit with {@code status}. */
+        /**
+         * Requests refused by the parser, a filter or a limit with {@code status}.
+         * @param status an HTTP status code
+         * @return the number of refusals with it
+         */
         public long refusals(int status) {
             AtomicLong n = refusals.get(status);
             return n == null ? 0 : n.get();
         }
 
-        /** Requests refused for {@code reason}. */
+        /**
+         * Requests refused for {@code reason}.
+         * @param reason why requests were refused
+         * @return the number refused for it
+         */
         public long refusals(Refusal reason) {
             return reasons.get(reason).get();
         }
 
-        /** Configurations put in force by {@link L7Proxy#reload(ProxyConfig)}. */
+        /** {@return the number of configurations put in force by {@link L7Proxy#reload(ProxyConfig)}} */
         public long reloads() {
             return reloads.get();
         }
 
-        /** Attempts sent to backends named {@code name} (retries included), over all pools. */
+        /**
+         * Attempts sent to backends named {@code name} (retries included), over all pools.
+         * @param name a backend's name
+         * @return the number of attempts sent to it
+         */
         public long forwardedTo(String name) {
             long n = 0;
             for (Map.Entry<Backend, BackendCounters> e : perBackend.entrySet()) {
@@ -186,17 +202,22 @@ public final class L7Proxy implements AutoCloseable {
                 + " with " + config.routes().size() + " routes over " + config.pools().size() + " pools");
     }
 
-    /** Binds the listening socket and starts the event loops. */
+    /**
+     * Binds the listening socket and starts the event loops.
+     * @param config the configuration
+     * @return the running proxy
+     * @throws IOException when the address cannot be bound
+     */
     public static L7Proxy start(ProxyConfig config) throws IOException {
         return new L7Proxy(Objects.requireNonNull(config));
     }
 
-    /** The address the proxy listens on (with the port chosen when the configuration asked for port 0); still known after close. */
+    /** {@return the address the proxy listens on (with the port chosen when the configuration asked for port 0); still known after close} */
     public InetSocketAddress localAddress() {
         return bound;
     }
 
-    /** The configuration in force: the one given to {@link #start} or the last {@link #reload}. */
+    /** {@return the configuration in force: the one given to {@link #start} or the last {@link #reload}} */
     public ProxyConfig config() {
         return config;
     }
@@ -225,6 +246,7 @@ public final class L7Proxy implements AutoCloseable {
      * address and the number of event loops cannot change (start another proxy for that).
      *
      * @throws IllegalArgumentException if {@code next} listens elsewhere or wants another loop count
+     * @param next the new configuration
      */
     public synchronized void reload(ProxyConfig next) {
         Objects.requireNonNull(next);
@@ -253,12 +275,12 @@ public final class L7Proxy implements AutoCloseable {
                 + next.pools().size() + " pools");
     }
 
-    /** The live counters. */
+    /** {@return the live counters} */
     public Stats stats() {
         return stats;
     }
 
-    /** The counters and every pool's and backend's state now, as plain records (for stats pages and metrics). */
+    /** {@return the counters and every pool's and backend's state now, as plain records (for stats pages and metrics)} */
     public StatsSnapshot snapshot() {
         Map<Integer, Long> responses = new TreeMap<>();
         for (int status : stats.statuses.keySet()) {
@@ -326,7 +348,7 @@ public final class L7Proxy implements AutoCloseable {
         }
     }
 
-    /** Client connections open now. */
+    /** {@return client connections open now} */
     public int openConnections() {
         return connections.size();
     }
@@ -342,6 +364,7 @@ public final class L7Proxy implements AutoCloseable {
      * the loops stop.
      *
      * @return true when every connection ended by itself within {@code grace}
+     * @param grace how long requests in flight may take to finish
      */
     public boolean shutdown(java.time.Duration grace) {
         if (!closing.compareAndSet(false, true)) {

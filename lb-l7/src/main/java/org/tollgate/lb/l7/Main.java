@@ -206,6 +206,10 @@ public final class Main implements Callable<Integer> {
         return a;
     }
 
+    /**
+     * Runs the command line and exits with its status.
+     * @param args the command-line arguments; {@code --help} lists them
+     */
     public static void main(String[] args) {
         // The library logs each start and reload at INFO; on the command line Main says what matters.
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);

@@ -66,33 +66,40 @@ public final class ProxyConfig {
         this.tunnelIdleTimeout = b.tunnelIdleTimeout;
     }
 
+    /**
+     * {@return a builder with the defaults named on each getter}
+     * @param listen the address to accept clients on
+     */
     public static Builder builder(InetSocketAddress listen) {
         return new Builder(listen);
     }
 
+    /** {@return the address clients connect to} */
     public InetSocketAddress listen() {
         return listen;
     }
 
-    /** TLS termination settings, or null for plain HTTP. */
+    /** {@return TLS termination settings, or null for plain HTTP} */
     public TlsConfig tls() {
         return tls;
     }
 
-    /** The pools by name, in the order they were added. */
+    /** {@return the pools by name, in the order they were added} */
     public Map<String, BackendPool> pools() {
         return pools;
     }
 
-    /** In evaluation order: the first match wins. */
+    /** {@return in evaluation order: the first match wins} */
     public List<Route> routes() {
         return routes;
     }
 
+    /** {@return the limits on requests (line, header section, body), RFC 9112 §2.3} */
     public HttpLimits requestLimits() {
         return requestLimits;
     }
 
+    /** {@return the limits on responses from backends} */
     public HttpLimits responseLimits() {
         return responseLimits;
     }
@@ -101,35 +108,38 @@ public final class ProxyConfig {
      * From the moment the proxy waits for a request (connection open, or previous response
      * sent) until its head is complete. A client that sent part of a head gets 408; one
      * that sent nothing (an idle keep-alive connection) is closed silently.
+     * @return the header timeout
      */
     public Duration headerTimeout() {
         return headerTimeout;
     }
 
-    /** Longest silence from a backend while a request is outstanding: 504 before the response, abort after. */
+    /** {@return longest silence from a backend while a request is outstanding: 504 before the response, abort after} */
     public Duration backendTimeout() {
         return backendTimeout;
     }
 
+    /** {@return how long a connect to a backend may take before the next is tried} */
     public Duration connectTimeout() {
         return connectTimeout;
     }
 
-    /** How long an idle keep-alive connection to a backend stays in the pool. */
+    /** {@return how long an idle keep-alive connection to a backend stays in the pool} */
     public Duration backendIdleTimeout() {
         return backendIdleTimeout;
     }
 
-    /** Idle keep-alive connections kept per backend and event loop. */
+    /** {@return idle keep-alive connections kept per backend and event loop} */
     public int maxIdlePerBackend() {
         return maxIdlePerBackend;
     }
 
+    /** {@return the number of event loop threads} */
     public int eventLoops() {
         return eventLoops;
     }
 
-    /** Retry-After on 503 when every backend of a pool is down. */
+    /** {@return retry-After on 503 when every backend of a pool is down} */
     public int retryAfterSeconds() {
         return retryAfterSeconds;
     }
@@ -137,17 +147,18 @@ public final class ProxyConfig {
     /**
      * Addresses whose X-Forwarded-For, X-Forwarded-Proto and Forwarded values are kept and
      * appended to; from anyone else they are replaced (a client cannot forge its origin).
+     * @return the trusted proxies
      */
     public Set<InetAddress> trustedProxies() {
         return trustedProxies;
     }
 
-    /** The abnormal-traffic filters ({@link TrafficPolicy#NONE} by default). */
+    /** {@return the abnormal-traffic filters ({@link TrafficPolicy#NONE} by default)} */
     public TrafficPolicy traffic() {
         return traffic;
     }
 
-    /** Where one line per request goes, or null for no access log (the default). */
+    /** {@return where one line per request goes, or null for no access log (the default)} */
     public AccessLog accessLog() {
         return accessLog;
     }
@@ -156,12 +167,13 @@ public final class ProxyConfig {
      * Where {@code --explain} text goes for each request (which route matched and why the
      * earlier ones did not, the pool, its algorithm and candidates, the choice and why),
      * or null (the default) for none.
+     * @return the explain sink, or null
      */
     public Consumer<String> explain() {
         return explain;
     }
 
-    /** Longest silence in both directions of an upgraded connection (WebSocket) before it is closed. */
+    /** {@return longest silence in both directions of an upgraded connection (WebSocket) before it is closed} */
     public Duration tunnelIdleTimeout() {
         return tunnelIdleTimeout;
     }
@@ -176,6 +188,7 @@ public final class ProxyConfig {
         return null;
     }
 
+    /** Builds a {@link ProxyConfig}: pools, routes, TLS, limits and timeouts. */
     public static final class Builder {
         private final InetSocketAddress listen;
         private TlsConfig tls;
@@ -200,11 +213,21 @@ public final class ProxyConfig {
             this.listen = Objects.requireNonNull(listen);
         }
 
+        /**
+         * Terminates TLS with this configuration (its certificates, chosen by SNI); null for plain HTTP.
+         * @param c the TLS configuration
+         * @return this builder
+         */
         public Builder tls(TlsConfig c) {
             this.tls = c;
             return this;
         }
 
+        /**
+         * Adds a pool; its name must be unique.
+         * @param p the pool
+         * @return this builder
+         */
         public Builder pool(BackendPool p) {
             if (pools.putIfAbsent(p.name(), p) != null) {
                 throw new IllegalArgumentException("two pools are named " + p.name());
@@ -212,42 +235,81 @@ public final class ProxyConfig {
             return this;
         }
 
-        /** Appends a route: routes are evaluated in the order they were added. */
+        /**
+         * Appends a route: routes are evaluated in the order they were added.
+         * @param r the route
+         * @return this builder
+         */
         public Builder route(Route r) {
             routes.add(Objects.requireNonNull(r));
             return this;
         }
 
+        /**
+         * See {@link ProxyConfig#requestLimits()}.
+         * @param l the limits
+         * @return this builder
+         */
         public Builder requestLimits(HttpLimits l) {
             this.requestLimits = Objects.requireNonNull(l);
             return this;
         }
 
+        /**
+         * See {@link ProxyConfig#responseLimits()}.
+         * @param l the limits
+         * @return this builder
+         */
         public Builder responseLimits(HttpLimits l) {
             this.responseLimits = Objects.requireNonNull(l);
             return this;
         }
 
+        /**
+         * See {@link ProxyConfig#headerTimeout()}.
+         * @param d the timeout
+         * @return this builder
+         */
         public Builder headerTimeout(Duration d) {
             this.headerTimeout = positive(d);
             return this;
         }
 
+        /**
+         * See {@link ProxyConfig#backendTimeout()}.
+         * @param d the timeout
+         * @return this builder
+         */
         public Builder backendTimeout(Duration d) {
             this.backendTimeout = positive(d);
             return this;
         }
 
+        /**
+         * See {@link ProxyConfig#connectTimeout()}.
+         * @param d the timeout
+         * @return this builder
+         */
         public Builder connectTimeout(Duration d) {
             this.connectTimeout = positive(d);
             return this;
         }
 
+        /**
+         * See {@link ProxyConfig#backendIdleTimeout()}.
+         * @param d the timeout
+         * @return this builder
+         */
         public Builder backendIdleTimeout(Duration d) {
             this.backendIdleTimeout = positive(d);
             return this;
         }
 
+        /**
+         * See {@link ProxyConfig#maxIdlePerBackend()}.
+         * @param n the number of idle connections
+         * @return this builder
+         */
         public Builder maxIdlePerBackend(int n) {
             if (n < 0) {
                 throw new IllegalArgumentException("maxIdlePerBackend must be >= 0");
@@ -256,6 +318,11 @@ public final class ProxyConfig {
             return this;
         }
 
+        /**
+         * See {@link ProxyConfig#eventLoops()}.
+         * @param n the number of loops
+         * @return this builder
+         */
         public Builder eventLoops(int n) {
             if (n < 1) {
                 throw new IllegalArgumentException("at least one event loop");
@@ -264,41 +331,67 @@ public final class ProxyConfig {
             return this;
         }
 
+        /**
+         * See {@link ProxyConfig#retryAfterSeconds()}.
+         * @param s the seconds
+         * @return this builder
+         */
         public Builder retryAfterSeconds(int s) {
             this.retryAfterSeconds = s;
             return this;
         }
 
+        /**
+         * Adds an address whose forwarding headers are trusted (see {@link ProxyConfig#trustedProxies()}).
+         * @param a the proxy's address
+         * @return this builder
+         */
         public Builder trustedProxy(InetAddress a) {
             trustedProxies.add(Objects.requireNonNull(a));
             return this;
         }
 
-        /** The abnormal-traffic filters. */
+        /**
+         * The abnormal-traffic filters.
+         * @param t the policy
+         * @return this builder
+         */
         public Builder traffic(TrafficPolicy t) {
             this.traffic = Objects.requireNonNull(t);
             return this;
         }
 
-        /** One line per request to {@code log}; null for none. */
+        /**
+         * One line per request to {@code log}; null for none.
+         * @param log the access log, or null
+         * @return this builder
+         */
         public Builder accessLog(AccessLog log) {
             this.accessLog = log;
             return this;
         }
 
-        /** Explanations of every routing and balancing decision to {@code sink}; null for none. */
+        /**
+         * Explanations of every routing and balancing decision to {@code sink}; null for none.
+         * @param sink the sink, or null
+         * @return this builder
+         */
         public Builder explain(Consumer<String> sink) {
             this.explain = sink;
             return this;
         }
 
-        /** Idle timeout of upgraded (WebSocket) connections; default one hour, like HAProxy's usual {@code timeout tunnel}. */
+        /**
+         * Idle timeout of upgraded (WebSocket) connections; default one hour, like HAProxy's usual {@code timeout tunnel}.
+         * @param d the timeout
+         * @return this builder
+         */
         public Builder tunnelIdleTimeout(Duration d) {
             this.tunnelIdleTimeout = positive(d);
             return this;
         }
 
-        /** Checks that every route names a pool that exists. */
+        /** {@return checks that every route names a pool that exists} */
         public ProxyConfig build() {
             if (routes.isEmpty()) {
                 throw new IllegalArgumentException("no route: add at least one (Route.all(pool) for everything)");

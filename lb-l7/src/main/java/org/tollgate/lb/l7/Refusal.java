@@ -35,12 +35,12 @@ public enum Refusal {
         this.status = status;
     }
 
-    /** A short snake_case name for logs and metrics labels, e.g. {@code rate_limited}. */
+    /** {@return A short snake_case name for logs and metrics labels, e.g. {@code rate_limited}} */
     public String label() {
         return label;
     }
 
-    /** The status the client gets ({@link #INVALID_REQUEST}: the usual one; the parser picks the exact one). */
+    /** {@return the status the client gets ({@link #INVALID_REQUEST}: the usual one; the parser picks the exact one)} */
     public int status() {
         return status;
     }

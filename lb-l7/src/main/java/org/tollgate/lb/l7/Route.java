@@ -19,6 +19,15 @@ import org.tollgate.lb.l7.http.RequestHead;
  */
 public record Route(String host, String pathPrefix, String method, String header, String cookie, String pool) {
 
+    /**
+     * Checks the patterns; null matches anything.
+     * @param host the Host to match (exact, or {@code *.domain}), or null
+     * @param pathPrefix the path prefix, or null
+     * @param method the method, or null
+     * @param header a header condition {@code Name: value}, or null
+     * @param cookie a cookie condition {@code name=value}, or null
+     * @param pool the pool the route sends to
+     */
     public Route {
         Objects.requireNonNull(pool, "pool");
         if (header != null && header.indexOf('=') <= 0) {
@@ -30,11 +39,19 @@ public record Route(String host, String pathPrefix, String method, String header
         host = host == null ? null : host.toLowerCase(Locale.ROOT);
     }
 
-    /** A route that takes everything to {@code pool}. */
+    /**
+     * A route that takes everything to {@code pool}.
+     * @param pool the pool
+     * @return the route
+     */
     public static Route all(String pool) {
         return new Route(null, null, null, null, null, pool);
     }
 
+    /**
+     * {@return whether every condition of the route holds for {@code request}}
+     * @param request the request head
+     */
     public boolean matches(RequestHead request) {
         if (host != null && !hostMatches(request)) {
             return false;

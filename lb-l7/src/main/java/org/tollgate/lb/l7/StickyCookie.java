@@ -32,7 +32,11 @@ public record StickyCookie(String name, byte[] key) {
     /** One random key per process: the default keeps cookies valid across config reloads. */
     private static final byte[] PROCESS_KEY = new SecureRandom().generateSeed(32);
 
-    /** Checks the name and the key length, and keeps a copy of the key. */
+    /**
+     * Checks the name and the key length, and keeps a copy of the key.
+     * @param name the cookie's name
+     * @param key the key that authenticates the cookie's value
+     */
     public StickyCookie {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(key, "key");
@@ -45,18 +49,30 @@ public record StickyCookie(String name, byte[] key) {
         key = key.clone();
     }
 
-    /** A cookie {@code name} with this process's random key. */
+    /**
+     * A cookie {@code name} with this process's random key.
+     * @param name the cookie's name
+     * @return the sticky cookie
+     */
     public static StickyCookie of(String name) {
         return new StickyCookie(name, PROCESS_KEY);
     }
 
-    /** The key (a copy). */
+    /**
+     * The key (a copy).
+     * @return a copy of the key
+     */
     @Override
     public byte[] key() {
         return key.clone();
     }
 
-    /** The cookie value that stands for {@code backend} of pool {@code pool}. */
+    /**
+     * The cookie value that stands for {@code backend} of pool {@code pool}.
+     * @param pool the pool's name
+     * @param backend the backend
+     * @return the cookie value
+     */
     public String valueFor(String pool, Backend backend) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");

@@ -56,7 +56,11 @@ public final class TrafficPolicy {
      * @param burst     requests a client may send at once after being quiet (at least 1)
      */
     public record RateLimit(double perSecond, int burst) {
-        /** Checks that the rate is positive and finite and the burst at least 1. */
+        /**
+         * Checks that the rate is positive and finite and the burst at least 1.
+         * @param perSecond the requests per second a client may sustain
+         * @param burst the requests it may send at once
+         */
         public RateLimit {
             if (!(perSecond > 0) || Double.isInfinite(perSecond)) {
                 throw new IllegalArgumentException("rate must be above 0 requests per second, not " + perSecond);
@@ -76,37 +80,37 @@ public final class TrafficPolicy {
         this.maxConnectionsPerClient = b.maxConnectionsPerClient;
     }
 
-    /** Everything off; add what you need. */
+    /** {@return everything off; add what you need} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Client addresses let in; empty: everyone (but those denied). */
+    /** {@return client addresses let in; empty: everyone (but those denied)} */
     public List<Cidr> allow() {
         return allow;
     }
 
-    /** Client addresses refused with 403. */
+    /** {@return client addresses refused with 403} */
     public List<Cidr> deny() {
         return deny;
     }
 
-    /** Methods let through; empty: any method. */
+    /** {@return methods let through; empty: any method} */
     public Set<String> allowedMethods() {
         return allowedMethods;
     }
 
-    /** Glob patterns of paths refused with 403. */
+    /** {@return glob patterns of paths refused with 403} */
     public List<String> deniedPaths() {
         return deniedPaths;
     }
 
-    /** The per-client-address rate limit, or null for none. */
+    /** {@return the per-client-address rate limit, or null for none} */
     public RateLimit rateLimit() {
         return rateLimit;
     }
 
-    /** Most connections open at once from one client address; 0 for no limit. */
+    /** {@return most connections open at once from one client address; 0 for no limit} */
     public int maxConnectionsPerClient() {
         return maxConnectionsPerClient;
     }
@@ -174,19 +178,31 @@ public final class TrafficPolicy {
         private Builder() {
         }
 
-        /** Adds a block to the allow list (once there is one, only its addresses come in). */
+        /**
+         * Adds a block to the allow list (once there is one, only its addresses come in).
+         * @param c the address block
+         * @return this builder
+         */
         public Builder allow(Cidr c) {
             allow.add(Objects.requireNonNull(c));
             return this;
         }
 
-        /** Adds a block to the deny list. */
+        /**
+         * Adds a block to the deny list.
+         * @param c the address block
+         * @return this builder
+         */
         public Builder deny(Cidr c) {
             deny.add(Objects.requireNonNull(c));
             return this;
         }
 
-        /** Adds a method to the allow-list (case-sensitive, RFC 9110 §9.1). */
+        /**
+         * Adds a method to the allow-list (case-sensitive, RFC 9110 §9.1).
+         * @param method the method
+         * @return this builder
+         */
         public Builder allowMethod(String method) {
             if (!TOKEN.matcher(method).matches()) {
                 throw new IllegalArgumentException("not a method token: '" + method + "'");
@@ -195,7 +211,11 @@ public final class TrafficPolicy {
             return this;
         }
 
-        /** Adds a glob pattern of paths to refuse, starting with {@code /} or {@code *}. */
+        /**
+         * Adds a glob pattern of paths to refuse, starting with {@code /} or {@code *}.
+         * @param glob the path pattern
+         * @return this builder
+         */
         public Builder denyPath(String glob) {
             if (glob.isEmpty() || (glob.charAt(0) != '/' && glob.charAt(0) != '*')) {
                 throw new IllegalArgumentException("a path pattern starts with / or *: '" + glob + "'");
@@ -204,13 +224,21 @@ public final class TrafficPolicy {
             return this;
         }
 
-        /** Sets the per-client rate limit; null for none. */
+        /**
+         * Sets the per-client rate limit; null for none.
+         * @param r the rate limit, or null
+         * @return this builder
+         */
         public Builder rateLimit(RateLimit r) {
             this.rateLimit = r;
             return this;
         }
 
-        /** Most connections at once per client address; 0 for no limit. */
+        /**
+         * Most connections at once per client address; 0 for no limit.
+         * @param n the limit, 0 for none
+         * @return this builder
+         */
         public Builder maxConnectionsPerClient(int n) {
             if (n < 0) {
                 throw new IllegalArgumentException("maxConnectionsPerClient must be 0 (none) or more, not " + n);
@@ -219,7 +247,7 @@ public final class TrafficPolicy {
             return this;
         }
 
-        /** The immutable policy. */
+        /** {@return the immutable policy} */
         public TrafficPolicy build() {
             return new TrafficPolicy(this);
         }

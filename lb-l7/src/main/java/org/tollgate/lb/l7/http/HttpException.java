@@ -10,14 +10,20 @@ package org.tollgate.lb.l7.http;
  */
 public final class HttpException extends Exception {
     private static final long serialVersionUID = 1L;
+    /** The HTTP status to answer with. */
     private final int status;
 
+    /**
+     * A message the proxy refuses with {@code status}.
+     * @param status the HTTP status code
+     * @param message what was wrong, for the log and the response body
+     */
     public HttpException(int status, String message) {
         super(message);
         this.status = status;
     }
 
-    /** The status code to answer with. */
+    /** {@return the status code to answer with} */
     public int status() {
         return status;
     }

@@ -22,6 +22,13 @@ public record HttpLimits(int maxStartLine, int maxHeaderBytes, int maxHeaderCoun
     /** For backend responses: larger headers (Set-Cookie heavy pages), bodies unlimited (they are streamed). */
     public static final HttpLimits RESPONSE_DEFAULTS = new HttpLimits(8192, 64 * 1024, 200, Long.MAX_VALUE);
 
+    /**
+     * Checks that every limit is positive.
+     * @param maxStartLine the longest request or status line (414 beyond)
+     * @param maxHeaderBytes the largest header section (431 beyond)
+     * @param maxHeaderCount the most field lines (431 beyond)
+     * @param maxBodyBytes the largest body (413 beyond)
+     */
     public HttpLimits {
         if (maxStartLine < 16 || maxHeaderBytes < 64 || maxHeaderCount < 1 || maxBodyBytes < 0) {
             throw new IllegalArgumentException("limits too small: " + maxStartLine + ", " + maxHeaderBytes + ", "
@@ -29,6 +36,10 @@ public record HttpLimits(int maxStartLine, int maxHeaderBytes, int maxHeaderCoun
         }
     }
 
+    /**
+     * {@return these limits with another body limit}
+     * @param n the largest body in bytes
+     */
     public HttpLimits withMaxBodyBytes(long n) {
         return new HttpLimits(maxStartLine, maxHeaderBytes, maxHeaderCount, n);
     }

@@ -117,12 +117,20 @@ public final class HttpParser {
         this.limits = limits;
     }
 
-    /** A parser for the requests a client sends. */
+    /**
+     * A parser for the requests a client sends.
+     * @param limits the limits to enforce
+     * @return the parser
+     */
     public static HttpParser forRequests(HttpLimits limits) {
         return new HttpParser(true, limits);
     }
 
-    /** A parser for the responses a server sends. */
+    /**
+     * A parser for the responses a server sends.
+     * @param limits the limits to enforce
+     * @return the parser
+     */
     public static HttpParser forResponses(HttpLimits limits) {
         return new HttpParser(false, limits);
     }
@@ -130,32 +138,33 @@ public final class HttpParser {
     /**
      * Responses only: the method of the request the next response answers; a response to
      * HEAD has no body (RFC 9112 §6.3 ¶1). Set before each response; GET until then.
+     * @param method the request's method
      */
     public void expectResponseTo(String method) {
         this.requestMethod = method;
     }
 
-    /** The last request head ({@link Event#HEAD} of a request parser). */
+    /** {@return the last request head ({@link Event#HEAD} of a request parser)} */
     public RequestHead request() {
         return request;
     }
 
-    /** The last response head ({@link Event#HEAD} of a response parser). */
+    /** {@return the last response head ({@link Event#HEAD} of a response parser)} */
     public ResponseHead response() {
         return response;
     }
 
-    /** The body bytes of the last {@link Event#BODY}: a slice of the input buffer. */
+    /** {@return the body bytes of the last {@link Event#BODY}: a slice of the input buffer} */
     public ByteBuffer body() {
         return body;
     }
 
-    /** Trailer fields of the last chunked message (empty if none), valid after {@link Event#END}. */
+    /** {@return trailer fields of the last chunked message (empty if none), valid after {@link Event#END}} */
     public HttpHeaders trailers() {
         return trailers;
     }
 
-    /** True between messages with no byte of the next one seen yet. */
+    /** {@return true between messages with no byte of the next one seen yet} */
     public boolean isIdle() {
         return state == State.START_LINE && !messageStarted;
     }
@@ -164,6 +173,9 @@ public final class HttpParser {
      * Parses from {@code in}'s position, consuming what it used, until it has one thing to
      * report. Call it again after each event; {@link Event#NEED_MORE} means every byte was
      * consumed.
+     * @param in the bytes received
+     * @return what was found
+     * @throws HttpException when the input breaks the rules, with the status to answer
      */
     public Event next(ByteBuffer in) throws HttpException {
         try {
@@ -179,6 +191,8 @@ public final class HttpParser {
      * The input has ended (the peer closed). Returns {@link Event#END} when that ends a
      * body delimited by close, {@link Event#NEED_MORE} when it came cleanly between
      * messages, and throws when a message was cut short.
+     * @return what the end of input means
+     * @throws HttpException when the input ended inside a message
      */
     public Event finish() throws HttpException {
         switch (state) {

@@ -18,6 +18,17 @@ public final class RequestHead {
     private final boolean keepAlive;
     private final boolean expectsContinue;
 
+    /**
+     * A parsed request head.
+     * @param method the method, e.g. {@code GET}
+     * @param target the request-target
+     * @param version the HTTP version
+     * @param headers the header fields
+     * @param framing how the body is delimited
+     * @param contentLength the body length for Content-Length framing
+     * @param keepAlive whether the client keeps the connection (RFC 9112 §9.3)
+     * @param expectsContinue whether the client sent {@code Expect: 100-continue}
+     */
     public RequestHead(String method, String target, HttpVersion version, HttpHeaders headers,
                        BodyFraming framing, long contentLength, boolean keepAlive, boolean expectsContinue) {
         this.method = Objects.requireNonNull(method);
@@ -30,39 +41,43 @@ public final class RequestHead {
         this.expectsContinue = expectsContinue;
     }
 
+    /** {@return the method, case-sensitive (RFC 9110 §9.1)} */
     public String method() {
         return method;
     }
 
-    /** The request-target as received (origin-form {@code /path?query} usually). */
+    /** {@return the request-target as received (origin-form {@code /path?query} usually)} */
     public String target() {
         return target;
     }
 
-    /** The path part of an origin-form target (no query); the target itself otherwise. */
+    /** {@return the path part of an origin-form target (no query); the target itself otherwise} */
     public String path() {
         int q = target.indexOf('?');
         return q < 0 ? target : target.substring(0, q);
     }
 
+    /** {@return the HTTP version of the request line} */
     public HttpVersion version() {
         return version;
     }
 
+    /** {@return the header fields} */
     public HttpHeaders headers() {
         return headers;
     }
 
+    /** {@return how the body is delimited (RFC 9112 §6.3)} */
     public BodyFraming framing() {
         return framing;
     }
 
-    /** The body length for {@link BodyFraming#CONTENT_LENGTH}, 0 for none, -1 when chunked. */
+    /** {@return the body length for {@link BodyFraming#CONTENT_LENGTH}, 0 for none, -1 when chunked} */
     public long contentLength() {
         return contentLength;
     }
 
-    /** True when the message has body bytes to read (or a chunked body, possibly empty). */
+    /** {@return true when the message has body bytes to read (or a chunked body, possibly empty)} */
     public boolean hasBody() {
         return framing == BodyFraming.CHUNKED || (framing == BodyFraming.CONTENT_LENGTH && contentLength > 0);
     }
@@ -70,17 +85,21 @@ public final class RequestHead {
     /**
      * Whether the client wants the connection kept after this exchange (RFC 9112 §9.3):
      * HTTP/1.1 unless {@code Connection: close}; HTTP/1.0 only with {@code Connection: keep-alive}.
+     * @return whether to keep the connection
      */
     public boolean keepAlive() {
         return keepAlive;
     }
 
-    /** {@code Expect: 100-continue} (RFC 9110 §10.1.1): the client waits for 100 before sending the body. */
+    /**
+     * {@code Expect: 100-continue} (RFC 9110 §10.1.1): the client waits for 100 before sending the body.
+     * @return whether the client waits for 100 Continue
+     */
     public boolean expectsContinue() {
         return expectsContinue;
     }
 
-    /** True for the methods RFC 9110 §9.2.2 calls idempotent (which a proxy may retry). */
+    /** {@return true for the methods RFC 9110 §9.2.2 calls idempotent (which a proxy may retry)} */
     public boolean isIdempotent() {
         switch (method) {
             case "GET":
@@ -95,7 +114,7 @@ public final class RequestHead {
         }
     }
 
-    /** Request line and headers, ending with the empty line. */
+    /** {@return request line and headers, ending with the empty line} */
     public byte[] toBytes() {
         StringBuilder sb = new StringBuilder(256);
         sb.append(method).append(' ').append(target).append(' ').append(version.text()).append("\r\n");

@@ -13,6 +13,16 @@ public final class ResponseHead {
     private final long contentLength;
     private final boolean keepAlive;
 
+    /**
+     * A parsed response head.
+     * @param version the HTTP version
+     * @param status the status code
+     * @param reason the reason phrase
+     * @param headers the header fields
+     * @param framing how the body is delimited
+     * @param contentLength the body length for Content-Length framing
+     * @param keepAlive whether the backend keeps the connection (RFC 9112 §9.3)
+     */
     public ResponseHead(HttpVersion version, int status, String reason, HttpHeaders headers,
                         BodyFraming framing, long contentLength, boolean keepAlive) {
         this.version = Objects.requireNonNull(version);
@@ -24,32 +34,37 @@ public final class ResponseHead {
         this.keepAlive = keepAlive;
     }
 
+    /** {@return the HTTP version of the status line} */
     public HttpVersion version() {
         return version;
     }
 
+    /** {@return the status code} */
     public int status() {
         return status;
     }
 
+    /** {@return the reason phrase (may be empty)} */
     public String reason() {
         return reason;
     }
 
+    /** {@return the header fields} */
     public HttpHeaders headers() {
         return headers;
     }
 
+    /** {@return how the body is delimited (RFC 9112 §6.3)} */
     public BodyFraming framing() {
         return framing;
     }
 
-    /** The body length for {@link BodyFraming#CONTENT_LENGTH}, 0 for none, -1 otherwise. */
+    /** {@return the body length for {@link BodyFraming#CONTENT_LENGTH}, 0 for none, -1 otherwise} */
     public long contentLength() {
         return contentLength;
     }
 
-    /** 1xx: an interim response; the final one follows on the same connection (RFC 9110 §15.2). */
+    /** {@return 1xx: an interim response; the final one follows on the same connection (RFC 9110 §15.2)} */
     public boolean isInformational() {
         return status < 200;
     }
@@ -57,12 +72,13 @@ public final class ResponseHead {
     /**
      * Whether the backend keeps the connection after this response (RFC 9112 §9.3); never
      * when the body is delimited by close.
+     * @return whether the connection may be reused
      */
     public boolean keepAlive() {
         return keepAlive;
     }
 
-    /** Status line and headers, ending with the empty line. */
+    /** {@return status line and headers, ending with the empty line} */
     public byte[] toBytes() {
         StringBuilder sb = new StringBuilder(256);
         sb.append(version.text()).append(' ').append(status).append(' ').append(reason).append("\r\n");
