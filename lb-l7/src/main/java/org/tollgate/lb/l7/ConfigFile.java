@@ -51,7 +51,9 @@ public final class ConfigFile {
 
     /** A problem in the file, with its place ({@code file:line: message}). */
     public static final class ConfigException extends IllegalArgumentException {
+        /** Serialization version. */
         private static final long serialVersionUID = 1L;
+        /** The line of the problem, 1-based. */
         private final int line;
 
         ConfigException(String file, int line, String message) {
@@ -59,7 +61,11 @@ public final class ConfigFile {
             this.line = line;
         }
 
-        /** The line the problem is on (1-based). */
+        /**
+         * The line the problem is on.
+         *
+         * @return the line number, 1-based
+         */
         public int line() {
             return line;
         }
@@ -72,7 +78,12 @@ public final class ConfigFile {
      * @param admin     the admin port's address, or null for none
      */
     public record Settings(List<ProxyConfig> listeners, InetSocketAddress admin) {
-        /** Copies the list. */
+        /**
+         * Copies the list.
+         *
+         * @param listeners one proxy configuration per listener, in file order
+         * @param admin     the admin port's address, or null for none
+         */
         public Settings {
             listeners = List.copyOf(listeners);
         }
@@ -111,7 +122,9 @@ public final class ConfigFile {
      * Reads and checks {@code file}; relative certificate paths are taken from the file's
      * directory.
      *
+     * @param file     the config file
      * @param previous the settings in force (for a reload), or null
+     * @return what the file says
      * @throws ConfigException naming the line of the first problem
      * @throws IOException     if the file cannot be read
      */
@@ -121,7 +134,16 @@ public final class ConfigFile {
         return parse(file.getFileName().toString(), dir, text, previous);
     }
 
-    /** As {@link #load}, from text; {@code name} is used in error messages, {@code dir} for relative paths. */
+    /**
+     * As {@link #load}, from text.
+     *
+     * @param name     the file name used in error messages
+     * @param dir      where relative file names are read from (null: the working directory)
+     * @param text     the file's content
+     * @param previous the settings in force (for a reload), or null
+     * @return what the text says
+     * @throws ConfigException naming the line of the first problem
+     */
     public static Settings parse(String name, Path dir, String text, Settings previous) {
         ConfigFile c = new ConfigFile(name, dir, previous);
         Node root;

@@ -141,7 +141,11 @@ public final class L7Proxy implements AutoCloseable {
             return reasons.get(reason).get();
         }
 
-        /** Configurations put in force by {@link L7Proxy#reload(ProxyConfig)}. */
+        /**
+         * Configurations put in force by {@link L7Proxy#reload(ProxyConfig)}.
+         *
+         * @return the number of reloads
+         */
         public long reloads() {
             return reloads.get();
         }
@@ -196,7 +200,11 @@ public final class L7Proxy implements AutoCloseable {
         return bound;
     }
 
-    /** The configuration in force: the one given to {@link #start} or the last {@link #reload}. */
+    /**
+     * The configuration in force: the one given to {@link #start} or the last {@link #reload}.
+     *
+     * @return the configuration
+     */
     public ProxyConfig config() {
         return config;
     }
@@ -224,6 +232,7 @@ public final class L7Proxy implements AutoCloseable {
      * checkers (a backend kept from the old configuration keeps its state). The listening
      * address and the number of event loops cannot change (start another proxy for that).
      *
+     * @param next the configuration to put in force
      * @throws IllegalArgumentException if {@code next} listens elsewhere or wants another loop count
      */
     public synchronized void reload(ProxyConfig next) {
@@ -341,6 +350,7 @@ public final class L7Proxy implements AutoCloseable {
      * {@code Connection: close}) for up to {@code grace}; then whatever is left is cut and
      * the loops stop.
      *
+     * @param grace how long requests in flight may take to finish
      * @return true when every connection ended by itself within {@code grace}
      */
     public boolean shutdown(java.time.Duration grace) {
