@@ -48,29 +48,12 @@ bench_jar="${BENCH_JAR:-$here/target/benchmarks.jar}"
 
 work="$(mktemp -d)"
 pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
+source "$here/bench-common.sh" # cleanup, free_port, wait_for_port, ticks, cpu_ticks
 trap cleanup EXIT
 
 # A self-signed ECDSA P-256 certificate for 127.0.0.1 (s_time does not verify it).
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
     -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-wait_for_port() { # port
-    for _ in $(seq 1 100); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-        sleep 0.1
-    done
-    echo "nothing listens on port $1" >&2
-    exit 1
-}
 
 declare -A port pid
 start() { # name command...
@@ -101,11 +84,6 @@ else
     start jsse "$java" -Djdk.tls.namedGroups=x25519,secp256r1 -cp "$bench_jar" org.tollgate.bench.JsseWwwServer PORT \
         "$work/cert.pem" "$work/key.pem" TLSv1.2 TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
 fi
-
-ticks="$(getconf CLK_TCK)"
-cpu_ticks() { # pid -> utime + stime
-    awk '{ print $14 + $15 }' "/proc/$1/stat"
-}
 
 # One s_time run against NAME; prints server CPU µs per connection and the connection count.
 measure() { # name [seconds]

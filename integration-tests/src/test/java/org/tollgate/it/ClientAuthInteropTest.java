@@ -1,7 +1,6 @@
 package org.tollgate.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -75,15 +74,33 @@ class ClientAuthInteropTest {
         }
     }
 
-    /** openssl s_server -www with {@code cert} and the given version and extra arguments; the caller closes it. */
-    private Processes.Running sServer(Pki.Cert cert, String version, int port, String... args) {
-        List<String> command = new ArrayList<>(List.of("openssl", "s_server", "-4", "-accept", String.valueOf(port),
-                "-cert", cert.certFile().toString(), "-key", cert.keyFile().toString(), "-www"));
-        command.addAll(versionArgs(version));
-        command.addAll(List.of(args));
-        Processes.Running process = Processes.start(dir, "s_server", command);
-        process.awaitLine(Pattern.compile("^ACCEPT"), TIMEOUT);
-        return process;
+    /** A started openssl s_server and its port. */
+    record SServer(Processes.Running process, int port) implements AutoCloseable {
+        @Override
+        public void close() {
+            process.close();
+        }
+    }
+
+    /** openssl s_server -www with {@code cert} and the given version and extra arguments, on a free port. */
+    private SServer sServer(Pki.Cert cert, String version, String... args) {
+        AssertionError last = null;
+        for (int attempt = 0; attempt < 3; attempt++) { // a free port can be taken before s_server binds it
+            int port = Ports.free();
+            List<String> command = new ArrayList<>(List.of("openssl", "s_server", "-4", "-accept", String.valueOf(port),
+                    "-cert", cert.certFile().toString(), "-key", cert.keyFile().toString(), "-www"));
+            command.addAll(versionArgs(version));
+            command.addAll(List.of(args));
+            Processes.Running process = Processes.start(dir, "s_server", command);
+            try {
+                process.awaitLine(Pattern.compile("^ACCEPT"), TIMEOUT);
+                return new SServer(process, port);
+            } catch (AssertionError e) {
+                process.close();
+                last = e;
+            }
+        }
+        throw last;
     }
 
     private static List<ProtocolVersion> ours(String version) {
@@ -172,9 +189,9 @@ class ClientAuthInteropTest {
         Pki pki = Pki.create(dir);
         KeyType type = version.equals("-tls1_3") ? KeyType.EC_P256 : KeyType.RSA_2048;
         Pki.Cert client = pki.client(type);
-        int port = Ports.free();
-        try (Processes.Running s = sServer(pki.server(KeyType.RSA_2048), version, port, "-Verify", "1",
+        try (SServer s = sServer(pki.server(KeyType.RSA_2048), version, "-Verify", "1",
                 "-CAfile", pki.caFile().toString(), "-verify_return_error")) {
+            int port = s.port();
             TlsConfig config = TlsConfig.builder().verifier(pki.verifier()).versions(ours(version)).rsaKeyExchange(true)
                     .certificate(client.key()).build();
             String page = OurClient.get(port, "localhost", config);
@@ -192,9 +209,9 @@ class ClientAuthInteropTest {
         Processes.require("openssl");
         Pki pki = Pki.create(dir);
         Pki.Cert stranger = Pki.createOther(dir).client();
-        int port = Ports.free();
-        try (Processes.Running s = sServer(pki.server(), version, port, "-verify_return_error", "-Verify", "1",
+        try (SServer s = sServer(pki.server(), version, "-verify_return_error", "-Verify", "1",
                 "-CAfile", pki.caFile().toString())) {
+            int port = s.port();
             TlsConfig config = TlsConfig.builder().verifier(pki.verifier()).versions(ours(version))
                     .certificate(stranger.key()).build();
             Exception e = assertThrows(Exception.class, () -> OurClient.get(port, "localhost", config));
@@ -304,15 +321,13 @@ class ClientAuthInteropTest {
             Exception e = assertThrows(Exception.class, () -> {
                 try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", server.port())) {
                     socket.setSoTimeout(10_000);
-                    socket.startHandshake();
-                    socket.getOutputStream().write(OpenSslClient.httpGet("localhost").getBytes(StandardCharsets.US_ASCII));
-                    socket.getOutputStream().flush();
-                    OurClient.readAll(socket.getInputStream());
+                    socket.startHandshake(); // TLS 1.3: done for the client before the server has seen its Certificate
+                    // Read, not write: writing could meet the server's closed socket (broken pipe) before the alert is read.
+                    socket.getInputStream().read();
                 }
             });
             assertTrue(String.valueOf(e.getMessage()).contains("certificate_required"), e.toString());
             assertEquals(Alert.CERTIFICATE_REQUIRED, server.nextFailure(TIMEOUT).alert());
-            assertNotEquals(null, e);
         }
     }
 }

@@ -32,22 +32,33 @@ final class Jsse {
 
     /** A TLSv1.3 context trusting {@code pki}'s CA and, when {@code cert} is not null, holding that key. */
     static SSLContext context(Pki pki, Pki.Cert cert) {
+        return cert == null ? context(null, pki) : context(null, pki, cert);
+    }
+
+    /**
+     * A context of {@code provider} (null: the JDK's SunJSSE) trusting {@code pki}'s CA and
+     * holding {@code certs} (its key manager picks one by key type and issuer).
+     */
+    static SSLContext context(java.security.Provider provider, Pki pki, Pki.Cert... certs) {
         try {
             KeyStore trust = KeyStore.getInstance("PKCS12");
             trust.load(null, null);
             trust.setCertificateEntry("ca", pki.ca());
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+            TrustManagerFactory tmf = provider == null ? TrustManagerFactory.getInstance("PKIX")
+                    : TrustManagerFactory.getInstance("PKIX", provider);
             tmf.init(trust);
             KeyManagerFactory kmf = null;
-            if (cert != null) {
+            if (certs.length > 0) {
                 KeyStore keys = KeyStore.getInstance("PKCS12");
                 keys.load(null, null);
-                keys.setKeyEntry("server", cert.key().privateKey(), PASSWORD,
-                        cert.key().chain().toArray(new Certificate[0]));
-                kmf = KeyManagerFactory.getInstance("PKIX");
+                for (int i = 0; i < certs.length; i++) {
+                    keys.setKeyEntry("key" + i, certs[i].key().privateKey(), PASSWORD,
+                            certs[i].key().chain().toArray(new Certificate[0]));
+                }
+                kmf = provider == null ? KeyManagerFactory.getInstance("PKIX") : KeyManagerFactory.getInstance("PKIX", provider);
                 kmf.init(keys, PASSWORD);
             }
-            SSLContext context = SSLContext.getInstance("TLSv1.3");
+            SSLContext context = provider == null ? SSLContext.getInstance("TLSv1.3") : SSLContext.getInstance("TLS", provider);
             context.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
             return context;
         } catch (GeneralSecurityException | IOException e) {

@@ -1,6 +1,7 @@
 package org.tollgate.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
@@ -15,12 +16,18 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.tollgate.tls.CipherSuite;
+import org.tollgate.tls.HandshakeSummary;
 import org.tollgate.tls.KeyLog;
 import org.tollgate.tls.TlsConfig;
+import org.tollgate.tls.cert.DemoCertificates.KeyType;
 
 /**
  * Tollgate's NSS key log against independent evidence: the lines OpenSSL writes for the
- * same connection, and Wireshark's dissector decrypting a capture with it.
+ * same connection, and Wireshark's dissector decrypting a capture with it (TLS 1.3, and
+ * TLS 1.2 with ECDHE and with RSA key exchange).
  */
 class KeyLogTest {
     private static final Set<String> TLS13_LABELS = Set.of("CLIENT_HANDSHAKE_TRAFFIC_SECRET",
@@ -70,37 +77,93 @@ class KeyLogTest {
         assertEquals(new TreeSet<>(keyLines(theirs)), new TreeSet<>(lines));
     }
 
-    @Test
-    void tsharkDecryptsACaptureWithTheServersKeyLog() throws Exception {
+    /** The three key exchanges Wireshark must decrypt, with the curl options that ask for each. */
+    enum Exchange {
+        TLS13_ECDHE(CipherSuite.TLS_AES_128_GCM_SHA256, "--tls13-ciphers", "TLS_AES_128_GCM_SHA256"),
+        TLS12_ECDHE(CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+                "--tlsv1.2", "--tls-max", "1.2", "--ciphers", "ECDHE-ECDSA-AES128-GCM-SHA256"),
+        // RFC 5246 §7.4.7.1: the premaster secret encrypted to the server's RSA key; needs an RSA certificate.
+        TLS12_RSA(CipherSuite.TLS_RSA_WITH_AES_128_GCM_SHA256,
+                "--tlsv1.2", "--tls-max", "1.2", "--ciphers", "AES128-GCM-SHA256");
+
+        final CipherSuite suite;
+        final String[] curlArgs;
+
+        Exchange(CipherSuite suite, String... curlArgs) {
+            this.suite = suite;
+            this.curlArgs = curlArgs;
+        }
+    }
+
+    /**
+     * Captures one Tollgate connection on loopback and lets tshark decrypt it with
+     * Tollgate's key log: Wireshark's independent key schedule must find the HTTP request
+     * and response. The same capture with one wrong digit in each key log secret must show
+     * no HTTP at all, so the test cannot pass by accident.
+     */
+    @ParameterizedTest
+    @EnumSource(Exchange.class)
+    void tsharkDecryptsACaptureWithTheServersKeyLog(Exchange exchange) throws Exception {
         Processes.require("tshark");
         Pki pki = Pki.create(dir);
         Path keys = dir.resolve("tollgate.keys");
         Path capture = dir.resolve("capture.pcapng");
-        TlsConfig config = TlsConfig.builder().certificate(pki.server().key()).keyLog(KeyLog.toFile(keys))
-                .alpnProtocols(List.of("http/1.1")).build();
-        try (OurServer server = OurServer.start(config, OurServer.Mode.HTTPS)) {
+        TlsConfig.Builder config = TlsConfig.builder().keyLog(KeyLog.toFile(keys)).alpnProtocols(List.of("http/1.1"));
+        if (exchange == Exchange.TLS12_RSA) {
+            config.certificate(pki.server(KeyType.RSA_2048).key()).rsaKeyExchange(true);
+        } else {
+            config.certificate(pki.server().key());
+        }
+        try (OurServer server = OurServer.start(config.build(), OurServer.Mode.HTTPS)) {
             try (Processes.Running tshark = Processes.start(dir, "tshark", List.of("tshark", "-i", "lo",
                     "-f", "tcp port " + server.port(), "-w", capture.toString()))) {
                 tshark.awaitLine(Pattern.compile("Capturing on"), Duration.ofSeconds(15));
                 awaitCapturing(tshark, capture, server.port());
-                PeerResult result = Curl.to(server.port()).caFile(pki.caFile()).run(dir, Duration.ofSeconds(10));
-                result.assertTls13("Tollgate");
-                Thread.sleep(300); // let the last packets reach the capture file
+                PeerResult result = Curl.to(server.port()).caFile(pki.caFile()).args(exchange.curlArgs)
+                        .run(dir, Duration.ofSeconds(10));
+                assertEquals(0, result.exitCode(), result::output);
+                assertTrue(result.output().contains("Tollgate"), result::output);
+                HandshakeSummary summary = server.nextHandshake();
+                assertEquals(exchange.suite, summary.cipherSuite(), summary::oneLine);
+                // A probe connection after curl's reaches the file only after curl's packets did.
+                awaitCapturing(tshark, capture, server.port());
                 tshark.stop(Duration.ofSeconds(10));
             }
         }
+        List<String> lines = keyLines(keys);
+        if (exchange == Exchange.TLS13_ECDHE) {
+            assertEquals(TLS13_LABELS, lines.stream().map(l -> l.split(" ")[0]).collect(Collectors.toSet()), lines::toString);
+        } else {
+            // TLS 1.2 has one secret: CLIENT_RANDOM <client random> <master secret>.
+            assertEquals(List.of("CLIENT_RANDOM"), lines.stream().map(l -> l.split(" ")[0]).toList(), lines::toString);
+        }
+
         String withKeys = dissect(capture, keys);
-        assertTrue(withKeys.contains("GET\t/"), () -> "decrypted HTTP request expected, got:\n" + withKeys
+        String suiteHex = String.format("0x%04x", exchange.suite.code());
+        assertTrue(withKeys.contains(suiteHex), () -> "tshark sees " + suiteHex + " in the ServerHello, got:\n"
+                + withKeys + "\ncapture:\n" + packets(capture));
+        assertTrue(withKeys.contains("GET\t/\t"), () -> "decrypted HTTP request expected, got:\n" + withKeys
                 + "\ncapture:\n" + packets(capture));
-        assertTrue(withKeys.contains("200"), () -> "decrypted HTTP response expected, got:\n" + withKeys);
-        // Without the key log the same capture shows no HTTP at all: the test cannot pass by accident.
-        String withoutKeys = dissect(capture, dir.resolve("no-such.keys"));
-        assertTrue(!withoutKeys.contains("GET"), () -> "nothing readable without keys, got:\n" + withoutKeys);
+        assertTrue(withKeys.contains("\t200\t"), () -> "decrypted HTTP response expected, got:\n" + withKeys);
+
+        // One hex digit changed in every secret: Wireshark derives wrong keys and reads nothing.
+        Path wrong = dir.resolve("wrong.keys");
+        Files.write(wrong, lines.stream().map(KeyLogTest::flipLastDigit).toList());
+        String withWrongKeys = dissect(capture, wrong);
+        assertTrue(withWrongKeys.contains(suiteHex), () -> "the handshake is still visible, got:\n" + withWrongKeys);
+        assertFalse(withWrongKeys.contains("GET") || withWrongKeys.contains("\t200\t"),
+                () -> "nothing readable with a wrong key log, got:\n" + withWrongKeys);
+    }
+
+    private static String flipLastDigit(String keyLogLine) {
+        char last = keyLogLine.charAt(keyLogLine.length() - 1);
+        return keyLogLine.substring(0, keyLogLine.length() - 1) + (last == '0' ? '1' : '0');
     }
 
     /**
      * "Capturing on" is printed a moment before packets are really recorded: connect (and
-     * close at once) until such a probe shows up in the capture file.
+     * close at once) until such a probe shows up in the capture file. Also used after the
+     * connection under test, so its last packets are in the file before tshark stops.
      */
     private static void awaitCapturing(Processes.Running tshark, Path capture, int port) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
@@ -125,8 +188,9 @@ class KeyLogTest {
 
     private String dissect(Path capture, Path keys) {
         try (Processes.Running read = Processes.start(dir, "tshark-read", List.of("tshark", "-r", capture.toString(),
-                "-o", "tls.keylog_file:" + keys, "-Y", "http", "-T", "fields",
-                "-e", "http.request.method", "-e", "http.request.uri", "-e", "http.response.code"))) {
+                "-o", "tls.keylog_file:" + keys, "-Y", "http || tls.handshake.type == 2", "-T", "fields",
+                "-e", "http.request.method", "-e", "http.request.uri", "-e", "http.response.code",
+                "-e", "tls.handshake.ciphersuite"))) {
             assertEquals(0, read.awaitExit(Duration.ofSeconds(20)), read::describe);
             return read.stdout();
         }

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -35,15 +34,6 @@ class TicketResumptionInteropTest {
 
     @TempDir
     Path dir;
-
-    private static int count(String text, String regex) {
-        Matcher m = Pattern.compile(regex, Pattern.MULTILINE).matcher(text);
-        int n = 0;
-        while (m.find()) {
-            n++;
-        }
-        return n;
-    }
 
     private static TlsConfig serverConfig(Pki pki, TicketKeys keys) {
         return TlsConfig.builder().certificate(pki.server(KeyType.EC_P256).key()).ticketKeys(keys).build();
@@ -124,48 +114,26 @@ class TicketResumptionInteropTest {
     }
 
     @Test
-    void ourClientResumesTls13WithOpensslServer() throws Exception {
-        Processes.require("openssl");
-        Pki pki = Pki.create(dir);
-        Pki.Cert cert = pki.server(KeyType.EC_P256);
-        int port = Ports.free();
-        try (Processes.Running s = Processes.start(dir, "s_server", List.of("openssl", "s_server", "-4", "-accept",
-                String.valueOf(port), "-tls1_3", "-cert", cert.certFile().toString(), "-key", cert.keyFile().toString(),
-                "-www"))) {
-            s.awaitLine(Pattern.compile("^ACCEPT"), TIMEOUT);
-            SessionCache cache = SessionCache.create(10, Duration.ofMinutes(5));
-            TlsConfig config = TlsConfig.builder().versions(List.of(ProtocolVersion.TLS_1_3)).verifier(pki.verifier())
-                    .sessionCache(cache).build();
-            String[] pages = new String[3];
-            HandshakeSummary[] summaries = new HandshakeSummary[3];
-            for (int i = 0; i < 3; i++) {
-                try (TlsConnection c = OurClient.connect(port, "localhost", config)) {
-                    summaries[i] = c.summary();
-                    c.outputStream().write(OpenSslClient.httpGet("localhost").getBytes(StandardCharsets.US_ASCII));
-                    c.outputStream().flush();
-                    pages[i] = OurClient.readAll(c.inputStream());
-                }
-            }
-            assertTrue(pages[0].contains("New, TLSv1.3, Cipher is"), pages[0]);
-            assertEquals(Resumption.NONE, summaries[0].resumption());
-            for (int i = 1; i < 3; i++) {
-                assertTrue(pages[i].contains("Reused, TLSv1.3, Cipher is"), pages[i]);
-                assertEquals(Resumption.PSK, summaries[i].resumption(), summaries[i].oneLine());
-                assertEquals(summaries[0].peerCertificates(), summaries[i].peerCertificates());
-            }
-        }
+    void gnutlsResumesTls13WithOurServer() throws Exception {
+        gnutlsResumes(GnutlsCli.TLS13_ONLY, Resumption.PSK);
     }
 
     @Test
-    void gnutlsResumesTls13WithOurServer() throws Exception {
+    void gnutlsResumesTls12WithATicket() throws Exception {
+        gnutlsResumes("NORMAL:-VERS-ALL:+VERS-TLS1.2", Resumption.TICKET);
+    }
+
+    /** gnutls-cli --resume: a full handshake, then one resumed as {@code expected}. */
+    private void gnutlsResumes(String priority, Resumption expected) throws Exception {
         Processes.require("gnutls-cli");
         Pki pki = Pki.create(dir);
         try (OurServer server = OurServer.start(serverConfig(pki, TicketKeys.generate()), OurServer.Mode.HTTPS)) {
-            PeerResult r = GnutlsCli.to(server.port()).caFile(pki.caFile()).priority(GnutlsCli.TLS13_ONLY)
+            PeerResult r = GnutlsCli.to(server.port()).caFile(pki.caFile()).priority(priority)
                     .args("--resume").run(dir, OpenSslClient.httpGet("localhost"), TIMEOUT);
             assertTrue(r.output().contains("This is a resumed session"), r.output());
             assertEquals(Resumption.NONE, server.nextHandshake().resumption());
-            assertEquals(Resumption.PSK, server.nextHandshake().resumption());
+            HandshakeSummary s = server.nextHandshake();
+            assertEquals(expected, s.resumption(), s.oneLine());
         }
     }
     @Test
@@ -179,8 +147,8 @@ class TicketResumptionInteropTest {
             client.closeStdin();
             client.awaitExit(TIMEOUT);
             String out = client.output();
-            assertEquals(1, count(out, "^New, TLSv1.2, Cipher is "), out);
-            assertEquals(5, count(out, "^Reused, TLSv1.2, Cipher is "), out);
+            assertEquals(1, Tls12ResumptionInteropTest.count(out, "^New, TLSv1.2, Cipher is "), out);
+            assertEquals(5, Tls12ResumptionInteropTest.count(out, "^Reused, TLSv1.2, Cipher is "), out);
             assertTrue(out.contains("TLS session ticket lifetime hint: 7200"), out);
             assertEquals(Resumption.NONE, server.nextHandshake().resumption());
             for (int i = 0; i < 5; i++) {
@@ -191,44 +159,45 @@ class TicketResumptionInteropTest {
     }
 
     @Test
-    void gnutlsResumesTls12WithATicket() throws Exception {
-        Processes.require("gnutls-cli");
-        Pki pki = Pki.create(dir);
-        try (OurServer server = OurServer.start(serverConfig(pki, TicketKeys.generate()), OurServer.Mode.HTTPS)) {
-            PeerResult r = GnutlsCli.to(server.port()).caFile(pki.caFile()).priority("NORMAL:-VERS-ALL:+VERS-TLS1.2")
-                    .args("--resume").run(dir, OpenSslClient.httpGet("localhost"), TIMEOUT);
-            assertTrue(r.output().contains("This is a resumed session"), r.output());
-            assertEquals(Resumption.NONE, server.nextHandshake().resumption());
-            HandshakeSummary s = server.nextHandshake();
-            assertEquals(Resumption.TICKET, s.resumption(), s.oneLine());
-        }
+    void ourClientResumesTls13WithOpensslServer() throws Exception {
+        ourClientResumesWithOpensslServer(List.of("-tls1_3"), "TLSv1.3", Resumption.PSK);
     }
 
     @Test
     void ourClientResumesTls12WithOpensslServerTickets() throws Exception {
+        // -no_cache: OpenSSL keeps no session ids, so only its RFC 5077 tickets can resume.
+        ourClientResumesWithOpensslServer(List.of("-tls1_2", "-no_cache"), "TLSv1.2", Resumption.TICKET);
+    }
+
+    /** Three connections of our client to {@code openssl s_server -www}: a full handshake, then two resumed as {@code expected}. */
+    private void ourClientResumesWithOpensslServer(List<String> serverArgs, String version, Resumption expected) throws Exception {
         Processes.require("openssl");
         Pki pki = Pki.create(dir);
         Pki.Cert cert = pki.server(KeyType.EC_P256);
         int port = Ports.free();
-        // -no_cache: OpenSSL keeps no session ids, so only its tickets can resume.
-        try (Processes.Running s = Processes.start(dir, "s_server", List.of("openssl", "s_server", "-4", "-accept",
-                String.valueOf(port), "-tls1_2", "-no_cache", "-cert", cert.certFile().toString(), "-key",
-                cert.keyFile().toString(), "-www"))) {
+        List<String> command = new java.util.ArrayList<>(List.of("openssl", "s_server", "-4", "-accept", String.valueOf(port),
+                "-cert", cert.certFile().toString(), "-key", cert.keyFile().toString(), "-www"));
+        command.addAll(serverArgs);
+        try (Processes.Running s = Processes.start(dir, "s_server", command)) {
             s.awaitLine(Pattern.compile("^ACCEPT"), TIMEOUT);
             SessionCache cache = SessionCache.create(10, Duration.ofMinutes(5));
             TlsConfig config = TlsConfig.builder().verifier(pki.verifier()).sessionCache(cache).build();
+            List<java.security.cert.X509Certificate> firstChain = null;
             for (int i = 0; i < 3; i++) {
                 try (TlsConnection c = OurClient.connect(port, "localhost", config)) {
                     HandshakeSummary summary = c.summary();
                     c.outputStream().write(OpenSslClient.httpGet("localhost").getBytes(StandardCharsets.US_ASCII));
                     c.outputStream().flush();
                     String page = OurClient.readAll(c.inputStream());
-                    assertTrue(page.contains((i == 0 ? "New" : "Reused") + ", TLSv1.2, Cipher is"), page);
-                    assertEquals(i == 0 ? Resumption.NONE : Resumption.TICKET, summary.resumption(), summary.oneLine());
+                    assertTrue(page.contains((i == 0 ? "New" : "Reused") + ", " + version + ", Cipher is"), page);
+                    assertEquals(i == 0 ? Resumption.NONE : expected, summary.resumption(), summary.oneLine());
+                    firstChain = i == 0 ? summary.peerCertificates() : firstChain;
+                    assertEquals(firstChain, summary.peerCertificates(), "a resumed session keeps the server's chain");
                 }
             }
         }
     }
+
     @Test
     void jsseClientResumesTls13WithOurServer() throws Exception {
         Pki pki = Pki.create(dir);
@@ -240,6 +209,52 @@ class TicketResumptionInteropTest {
                 assertTrue(session.received().contains("200 OK"), session.received());
                 HandshakeSummary s = server.nextHandshake();
                 assertEquals(i == 0 ? Resumption.NONE : Resumption.PSK, s.resumption(), s.oneLine());
+            }
+        }
+    }
+    @Test
+    void opensslClientResumesAfterAHelloRetryRequest() throws Exception {
+        Processes.require("openssl");
+        Pki pki = Pki.create(dir);
+        Path session = dir.resolve("session.pem");
+        // The server wants P-256 first; s_client sends only an X25519 share: HelloRetryRequest, then the PSK again.
+        TlsConfig config = TlsConfig.builder().certificate(pki.server(KeyType.EC_P256).key()).ticketKeys(TicketKeys.generate())
+                .groups(List.of(org.tollgate.tls.NamedGroup.SECP256R1, org.tollgate.tls.NamedGroup.X25519)).build();
+        try (OurServer server = OurServer.start(config, OurServer.Mode.HTTPS)) {
+            OpenSslClient.to(server.port()).caFile(pki.caFile()).servername("localhost").groups("X25519:P-256")
+                    .args("-sess_out", session.toString()).run(dir, OpenSslClient.httpGet("localhost"), TIMEOUT);
+            PeerResult again = OpenSslClient.to(server.port()).caFile(pki.caFile()).servername("localhost")
+                    .groups("X25519:P-256").args("-sess_in", session.toString())
+                    .run(dir, OpenSslClient.httpGet("localhost"), TIMEOUT);
+            assertTrue(again.output().contains("Reused, TLSv1.3, Cipher is"), again.output());
+            HandshakeSummary first = server.nextHandshake();
+            assertTrue(first.helloRetryRequest() && first.resumption() == Resumption.NONE, first.oneLine());
+            HandshakeSummary resumed = server.nextHandshake();
+            assertTrue(resumed.helloRetryRequest(), resumed.oneLine());
+            assertEquals(Resumption.PSK, resumed.resumption(), resumed.oneLine());
+        }
+    }
+    @Test
+    void jsseClientResumesTls12WithOurServersTicket() throws Exception {
+        Pki pki = Pki.create(dir);
+        try (OurServer server = OurServer.start(serverConfig(pki, TicketKeys.generate()), OurServer.Mode.HTTPS)) {
+            javax.net.ssl.SSLContext context = Jsse.context(pki, null);
+            for (int i = 0; i < 2; i++) {
+                try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) context.getSocketFactory()
+                        .createSocket("localhost", server.port())) {
+                    socket.setSoTimeout(10_000);
+                    javax.net.ssl.SSLParameters p = socket.getSSLParameters();
+                    p.setProtocols(new String[] {"TLSv1.2"});
+                    p.setEndpointIdentificationAlgorithm("HTTPS");
+                    socket.setSSLParameters(p);
+                    socket.getOutputStream().write(OpenSslClient.httpGet("localhost").getBytes(StandardCharsets.US_ASCII));
+                    socket.getOutputStream().flush();
+                    assertTrue(Jsse.readAll(socket.getInputStream()).contains("200 OK"));
+                }
+                HandshakeSummary s = server.nextHandshake();
+                assertEquals(ProtocolVersion.TLS_1_2, s.version());
+                // JSSE (JDK 13+) asks for RFC 5077 tickets in TLS 1.2 and presents them again.
+                assertEquals(i == 0 ? Resumption.NONE : Resumption.TICKET, s.resumption(), s.oneLine());
             }
         }
     }

@@ -26,7 +26,8 @@ class Tls12ResumptionInteropTest {
     @TempDir
     Path dir;
 
-    private static int count(String text, String regex) {
+    /** How many lines of {@code text} match {@code regex}. */
+    static int count(String text, String regex) {
         Matcher m = Pattern.compile(regex, Pattern.MULTILINE).matcher(text);
         int n = 0;
         while (m.find()) {

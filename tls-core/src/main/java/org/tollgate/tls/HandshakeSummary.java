@@ -9,6 +9,9 @@ import java.util.List;
  * signed (RSA key exchange); {@code alpn} and {@code serverName} are null when not
  * negotiated. {@code extendedMasterSecret} is false only for a TLS 1.2 handshake whose peer
  * did not use RFC 7627 (TLS 1.3 always binds its secrets to the transcript).
+ * {@code peerCertificates} is the peer's verified chain, leaf first: the server's on a
+ * client; on a server the client's certificate chain (mutual TLS, see {@link ClientAuth}),
+ * empty when no client certificate was requested or sent.
  * {@code resumption} says how a resumed handshake found its session ({@link Resumption#NONE}
  * for a full handshake); {@code resumed} is true exactly when it is not NONE.
  */
@@ -35,13 +38,26 @@ public record HandshakeSummary(ProtocolVersion version, CipherSuite cipherSuite,
             this.label = label;
         }
 
-        /** The short name used in {@link HandshakeSummary#oneLine()}: full-handshake, session-id, ticket or psk. */
+        /** {@return the short name used in {@link HandshakeSummary#oneLine()}: full-handshake, session-id, ticket or psk} */
         public String label() {
             return label;
         }
     }
 
-    /** The canonical form, with {@code resumed} checked against {@code resumption}. */
+    /**
+     * The canonical form, with {@code resumed} checked against {@code resumption}.
+     * @param version the negotiated protocol version
+     * @param cipherSuite the negotiated cipher suite
+     * @param group the key exchange group, or null (TLS 1.2 RSA key exchange)
+     * @param signatureScheme the scheme of the peer's handshake signature, or null
+     * @param alpn the negotiated application protocol, or null
+     * @param serverName the SNI name, or null
+     * @param resumed whether an earlier session was resumed
+     * @param helloRetryRequest whether the server sent a HelloRetryRequest
+     * @param peerCertificates the peer's certificate chain, leaf first (empty when none)
+     * @param extendedMasterSecret whether RFC 7627 was used (always true for TLS 1.3)
+     * @param resumption how the session was resumed; null means "from {@code resumed}"
+     */
     public HandshakeSummary {
         if (resumption == null) {
             resumption = resumed ? Resumption.SESSION_ID : Resumption.NONE;
@@ -51,7 +67,19 @@ public record HandshakeSummary(ProtocolVersion version, CipherSuite cipherSuite,
         }
     }
 
-    /** The summary without the way of resumption (a resumed one counts as session id resumption). */
+    /**
+     * The summary without the way of resumption (a resumed one counts as session id resumption).
+     * @param version the negotiated protocol version
+     * @param cipherSuite the negotiated cipher suite
+     * @param group the key exchange group, or null (TLS 1.2 RSA key exchange)
+     * @param signatureScheme the scheme of the peer's handshake signature, or null
+     * @param alpn the negotiated application protocol, or null
+     * @param serverName the SNI name, or null
+     * @param resumed whether an earlier session was resumed
+     * @param helloRetryRequest whether the server sent a HelloRetryRequest
+     * @param peerCertificates the peer's certificate chain, leaf first (empty when none)
+     * @param extendedMasterSecret whether RFC 7627 was used (always true for TLS 1.3)
+     */
     public HandshakeSummary(ProtocolVersion version, CipherSuite cipherSuite, NamedGroup group,
                             SignatureScheme signatureScheme, String alpn, String serverName,
                             boolean resumed, boolean helloRetryRequest, List<X509Certificate> peerCertificates,
@@ -60,7 +88,18 @@ public record HandshakeSummary(ProtocolVersion version, CipherSuite cipherSuite,
                 peerCertificates, extendedMasterSecret, null);
     }
 
-    /** The summary as it was before TLS 1.2 (extended master secret implied). */
+    /**
+     * The summary as it was before TLS 1.2 (extended master secret implied).
+     * @param version the negotiated protocol version
+     * @param cipherSuite the negotiated cipher suite
+     * @param group the key exchange group, or null (TLS 1.2 RSA key exchange)
+     * @param signatureScheme the scheme of the server's signature, or null
+     * @param alpn the negotiated application protocol, or null
+     * @param serverName the SNI name, or null
+     * @param resumed whether the session was resumed
+     * @param helloRetryRequest whether the server asked for another key share
+     * @param peerCertificates the peer's chain, leaf first (empty when none)
+     */
     public HandshakeSummary(ProtocolVersion version, CipherSuite cipherSuite, NamedGroup group,
                             SignatureScheme signatureScheme, String alpn, String serverName,
                             boolean resumed, boolean helloRetryRequest, List<X509Certificate> peerCertificates) {
@@ -68,7 +107,7 @@ public record HandshakeSummary(ProtocolVersion version, CipherSuite cipherSuite,
                 peerCertificates, true, null);
     }
 
-    /** One line for logs and the command lines: {@code TLSv1.3 TLS_AES_128_GCM_SHA256 x25519 ...}. */
+    /** {@return one line for logs and the command lines: {@code TLSv1.3 TLS_AES_128_GCM_SHA256 x25519 ...}} */
     public String oneLine() {
         StringBuilder b = new StringBuilder();
         b.append(version).append(' ').append(cipherSuite);

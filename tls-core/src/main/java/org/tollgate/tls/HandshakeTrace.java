@@ -10,11 +10,20 @@ public interface HandshakeTrace {
     HandshakeTrace NONE = new HandshakeTrace() {
     };
 
-    /** A whole handshake message (4-byte header included), {@code outbound} when we sent it. */
+    /**
+     * A whole handshake message (4-byte header included), {@code outbound} when we sent it.
+     * @param outbound true when we sent the message, false when we received it
+     * @param name the message's name, e.g. {@code ServerHello}
+     * @param encoded the message bytes as on the wire, header included
+     * @param details a short description of its fields
+     */
     default void message(boolean outbound, String name, byte[] encoded, String details) {
     }
 
-    /** A decision or step, in words: "chose TLS_AES_128_GCM_SHA256 (server preference)". */
+    /**
+     * A decision or step, in words: "chose TLS_AES_128_GCM_SHA256 (server preference)".
+     * @param text the note, one sentence
+     */
     default void note(String text) {
     }
 }

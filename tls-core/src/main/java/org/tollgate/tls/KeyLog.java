@@ -19,10 +19,19 @@ public interface KeyLog {
     /** Logs nothing. */
     KeyLog NONE = (label, clientRandom, secret) -> { };
 
-    /** Records one secret, e.g. {@code CLIENT_HANDSHAKE_TRAFFIC_SECRET}. */
+    /**
+     * Records one secret, e.g. {@code CLIENT_HANDSHAKE_TRAFFIC_SECRET}.
+     * @param label the NSS key log label
+     * @param clientRandom the 32-byte ClientHello.random identifying the connection
+     * @param secret the secret itself
+     */
     void log(String label, byte[] clientRandom, byte[] secret);
 
-    /** Appends to {@code file}, creating it; lines from concurrent connections never interleave. */
+    /**
+     * Appends to {@code file}, creating it; lines from concurrent connections never interleave.
+     * @param file the key log file
+     * @return a key log appending to it
+     */
     static KeyLog toFile(Path file) {
         return new KeyLog() {
             @Override
@@ -44,7 +53,10 @@ public interface KeyLog {
         };
     }
 
-    /** The file named by the {@code SSLKEYLOGFILE} environment variable, as curl and browsers do; else {@link #NONE}. */
+    /**
+     * The file named by the {@code SSLKEYLOGFILE} environment variable, as curl and browsers do; else {@link #NONE}.
+     * @return the key log named by the environment, or {@link #NONE}
+     */
     static KeyLog fromEnvironment() {
         String path = System.getenv("SSLKEYLOGFILE");
         return path == null || path.isBlank() ? NONE : toFile(Path.of(path));

@@ -34,7 +34,21 @@ public final class SessionCache {
                           boolean extendedMasterSecret, String serverName, String alpn,
                           List<X509Certificate> peerCertificates, Instant created,
                           byte[] ticket, long ticketAgeAdd, long ticketLifetimeSeconds) {
-        /** Checks and copies the fields. */
+        /**
+         * Checks the fields and copies the secrets, so the caller's arrays can be wiped.
+         * @param id the session id (empty for a TLS 1.3 ticket)
+         * @param masterSecret the 48-byte master secret (TLS 1.2) or the ticket's PSK (TLS 1.3)
+         * @param cipherSuite the suite negotiated
+         * @param version the version negotiated
+         * @param extendedMasterSecret whether the master secret was made with RFC 7627
+         * @param serverName the SNI name, or null
+         * @param alpn the ALPN protocol agreed, or null
+         * @param peerCertificates the peer's chain, leaf first, as verified in the full handshake
+         * @param created when the session was made (for a client's ticket: when it arrived)
+         * @param ticket the server's ticket, or null
+         * @param ticketAgeAdd the TLS 1.3 ticket_age_add, 0 otherwise
+         * @param ticketLifetimeSeconds the ticket's lifetime in seconds, 0 without a ticket
+         */
         public Session {
             id = id.clone();
             masterSecret = masterSecret.clone();
@@ -45,7 +59,18 @@ public final class SessionCache {
             Objects.requireNonNull(created);
         }
 
-        /** A session without a ticket (TLS 1.2 session-id resumption). */
+        /**
+         * A session without a ticket (TLS 1.2 session-id resumption).
+         * @param id the session id
+         * @param masterSecret the 48-byte master secret
+         * @param cipherSuite the suite negotiated
+         * @param version the version negotiated
+         * @param extendedMasterSecret whether the master secret was made with RFC 7627
+         * @param serverName the SNI name, or null
+         * @param alpn the ALPN protocol agreed, or null
+         * @param peerCertificates the peer's chain, leaf first, as verified in the full handshake
+         * @param created when the session was made
+         */
         public Session(byte[] id, byte[] masterSecret, CipherSuite cipherSuite, ProtocolVersion version,
                        boolean extendedMasterSecret, String serverName, String alpn,
                        List<X509Certificate> peerCertificates, Instant created) {
@@ -53,22 +78,28 @@ public final class SessionCache {
                     created, null, 0, 0);
         }
 
-        /** The server's ticket for this session, or null. */
+        /** {@return a copy of the server's ticket for this session, or null} */
         @Override
         public byte[] ticket() {
             return ticket == null ? null : ticket.clone();
         }
 
-        /** True while a ticket's own lifetime (from {@code created}) has not run out; true for sessions without a ticket. */
+        /**
+         * Whether a ticket's own lifetime (from {@code created}) has not run out.
+         * @param now the current time
+         * @return true while the ticket lives; true for sessions without a ticket
+         */
         public boolean ticketAlive(Instant now) {
             return ticket == null || now.isBefore(created.plusSeconds(ticketLifetimeSeconds));
         }
 
+        /** {@return a copy of the session id} */
         @Override
         public byte[] id() {
             return id.clone();
         }
 
+        /** {@return a copy of the master secret} */
         @Override
         public byte[] masterSecret() {
             return masterSecret.clone();
@@ -114,29 +145,46 @@ public final class SessionCache {
         };
     }
 
-    /** A cache of at most {@code maxEntries} sessions, each usable for {@code lifetime}. */
+    /**
+     * A cache of at most {@code maxEntries} sessions, each usable for {@code lifetime}.
+     * @param maxEntries at most this many sessions; the least recently used goes first
+     * @param lifetime how long a session may be resumed, at most {@link #MAX_LIFETIME}
+     * @return the cache
+     */
     public static SessionCache create(int maxEntries, Duration lifetime) {
         return new SessionCache(maxEntries, lifetime);
     }
 
-    /** 1000 sessions for 2 hours. */
+    /** {@return a cache of 1000 sessions, each resumable for 2 hours} */
     public static SessionCache create() {
         return create(1000, Duration.ofHours(2));
     }
 
+    /** {@return the most sessions the cache holds} */
     public int maxEntries() {
         return maxEntries;
     }
 
+    /** {@return how long a session stays resumable} */
     public Duration lifetime() {
         return lifetime;
     }
 
+    /**
+     * Stores {@code session} under {@code key}, evicting the least recently used when full.
+     * @param key a server's session id in hex, or a client's "host:port"
+     * @param session the session
+     */
     public synchronized void put(String key, Session session) {
         entries.put(key, session);
     }
 
-    /** The live session under {@code key}, or null; an expired one is removed. */
+    /**
+     * The live session under {@code key}, or null; an expired one is removed.
+     * @param key the key it was stored under
+     * @param now the current time, to check the lifetime
+     * @return the session, or null
+     */
     public synchronized Session get(String key, Instant now) {
         Session s = entries.get(key);
         if (s != null && !now.isBefore(s.created().plus(lifetime))) {
@@ -146,6 +194,10 @@ public final class SessionCache {
         return s;
     }
 
+    /**
+     * Forgets the session under {@code key}, e.g. after a failed resumption.
+     * @param key the key it was stored under
+     */
     public synchronized void remove(String key) {
         entries.remove(key);
     }
@@ -153,6 +205,8 @@ public final class SessionCache {
     /**
      * Client, TLS 1.3: keeps a ticket from a NewSessionTicket for the server under {@code key};
      * the oldest goes when a server has more than a few.
+     * @param key "server name:port"
+     * @param ticket a session that carries a ticket
      */
     public synchronized void addTicket(String key, Session ticket) {
         if (ticket.ticket() == null) {
@@ -166,9 +220,12 @@ public final class SessionCache {
     }
 
     /**
-     * Client, TLS 1.3: removes and returns the newest live ticket for {@code key}, or null. A
+     * Client, TLS 1.3: removes and returns the newest live ticket for {@code key}. A
      * ticket is handed out once only (RFC 8446 §C.4: clients SHOULD NOT reuse a ticket, so
      * that two connections cannot be linked by it); expired ones are dropped.
+     * @param key "server name:port"
+     * @param now the current time
+     * @return the ticket's session, or null
      */
     public synchronized Session takeTicket(String key, Instant now) {
         ArrayDeque<Session> q = tickets.get(key);
@@ -185,12 +242,17 @@ public final class SessionCache {
         return null;
     }
 
-    /** Client, TLS 1.3: how many unused tickets are kept for {@code key}. */
+    /**
+     * Client, TLS 1.3: how many unused tickets are kept for {@code key}.
+     * @param key "server name:port"
+     * @return the number of tickets
+     */
     public synchronized int ticketCount(String key) {
         ArrayDeque<Session> q = tickets.get(key);
         return q == null ? 0 : q.size();
     }
 
+    /** {@return the number of sessions held now} */
     public synchronized int size() {
         return entries.size();
     }

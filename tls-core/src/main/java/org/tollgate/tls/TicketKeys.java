@@ -91,6 +91,10 @@ public final class TicketKeys {
     /**
      * Random in-memory keys rotating every {@code interval}: after each interval a new key
      * seals and the old one only opens, for one more interval.
+     * @param interval how long a key seals
+     * @param clock the clock that decides rotation
+     * @param random the source of the keys
+     * @return the keys
      */
     public static TicketKeys generate(Duration interval, Clock clock, SecureRandom random) {
         if (interval.isNegative() || interval.isZero()) {
@@ -101,18 +105,26 @@ public final class TicketKeys {
         return new TicketKeys(null, interval, clock, random, List.of(newKey(random, clock.instant())), null);
     }
 
-    /** Random in-memory keys rotating every 12 hours, with the system clock. */
+    /** {@return random in-memory keys rotating every 12 hours, with the system clock} */
     public static TicketKeys generate() {
         return generate(Duration.ofHours(12), Clock.systemUTC(), new SecureRandom());
     }
 
-    /** Keys from a key file (see the class comment for the format), re-read when the file changes. */
+    /**
+     * Keys from a key file (see the class comment for the format), re-read when the file changes.
+     * @param file the key file
+     * @return the keys
+     * @throws IOException when the file cannot be read or does not parse
+     */
     public static TicketKeys load(Path file) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
         return new TicketKeys(file, null, Clock.systemUTC(), null, parse(file, bytes), bytes);
     }
 
-    /** Re-reads the key file now (a no-op for generated keys). A file that no longer parses keeps the old keys. */
+    /**
+     * Re-reads the key file now (a no-op for generated keys). A file that no longer parses keeps the old keys.
+     * @throws IOException when the file cannot be read
+     */
     public synchronized void reload() throws IOException {
         if (file != null) {
             byte[] bytes = Files.readAllBytes(file);
@@ -121,19 +133,23 @@ public final class TicketKeys {
         }
     }
 
-    /** The name of the key that seals now, in hex (to compare servers; the key itself is never shown). */
+    /** {@return the name of the key that seals now, in hex (to compare servers; the key itself is never shown)} */
     public synchronized String currentKeyName() {
         refresh();
         return HexFormat.of().formatHex(keys.get(0).name());
     }
 
-    /** Number of keys that open tickets (the current one and the older ones still accepted). */
+    /** {@return the number of keys that open tickets (the current one and the older ones still accepted)} */
     public synchronized int size() {
         refresh();
         return keys.size();
     }
 
-    /** Encrypts and authenticates {@code state} under the current key. */
+    /**
+     * Encrypts and authenticates {@code state} under the current key.
+     * @param state the session state to seal
+     * @return the ticket: key name, nonce, ciphertext and tag
+     */
     public byte[] seal(byte[] state) {
         Key k;
         synchronized (this) {
@@ -162,6 +178,8 @@ public final class TicketKeys {
     /**
      * The state sealed in {@code ticket}, or null when no current key has its name or it does
      * not authenticate (garbled, forged, or sealed by a key rotated out). Never throws for bad input.
+     * @param ticket the ticket as the client sent it
+     * @return the state, or null
      */
     public byte[] open(byte[] ticket) {
         if (ticket.length < OVERHEAD) {
@@ -264,7 +282,12 @@ public final class TicketKeys {
         return List.copyOf(out);
     }
 
-    /** Writes a key file with one fresh random key (replacing the file), readable by its owner only. */
+    /**
+     * Writes a key file with one fresh random key (replacing the file), readable by its owner only.
+     * @param file the key file
+     * @param random the source of the key
+     * @throws IOException when the file cannot be written
+     */
     public static void writeNewKeyFile(Path file, SecureRandom random) throws IOException {
         writeKeyFile(file, List.of(keyLine(random)));
     }
@@ -272,6 +295,9 @@ public final class TicketKeys {
     /**
      * Rotates a key file: a fresh key becomes the first (sealing) line and the old first key
      * stays as the second (opening only); older keys are dropped. Creates the file if missing.
+     * @param file the key file
+     * @param random the source of the new key
+     * @throws IOException when the file cannot be read or written
      */
     public static void rotateKeyFile(Path file, SecureRandom random) throws IOException {
         List<String> lines = new ArrayList<>();

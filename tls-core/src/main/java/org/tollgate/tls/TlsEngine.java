@@ -63,6 +63,9 @@ public final class TlsEngine {
     /**
      * A client connection to {@code host}: the name sent as server_name (unless it is an IP
      * literal) and the name the server's certificate must be valid for.
+     * @param config the configuration
+     * @param host the server's name or IP literal
+     * @return the engine, before {@link #beginHandshake()}
      */
     public static TlsEngine client(TlsConfig config, String host) {
         return new TlsEngine(config, true, host, -1);
@@ -72,6 +75,10 @@ public final class TlsEngine {
      * A client connection to {@code host} on {@code port}: as {@link #client(TlsConfig, String)},
      * and with {@link TlsConfig#sessionCache()} set it offers the session cached for
      * "host:port" and caches the new one (TLS 1.2 session-id resumption, RFC 5246 §7.3).
+     * @param config the configuration
+     * @param host the server's name or IP literal
+     * @param port the server's port, part of the session cache key
+     * @return the engine, before {@link #beginHandshake()}
      */
     public static TlsEngine client(TlsConfig config, String host, int port) {
         if (port < 1 || port > 65535) {
@@ -80,7 +87,11 @@ public final class TlsEngine {
         return new TlsEngine(config, true, host, port);
     }
 
-    /** A server connection; it waits for the client's ClientHello. */
+    /**
+     * A server connection; it waits for the client's ClientHello.
+     * @param config the configuration, with at least one certificate
+     * @return the engine
+     */
     public static TlsEngine server(TlsConfig config) {
         if (config.certificates().isEmpty()) {
             throw new IllegalArgumentException("a TLS server needs at least one certificate");
@@ -88,15 +99,20 @@ public final class TlsEngine {
         return new TlsEngine(config, false, null, -1);
     }
 
+    /** {@return whether this engine is the client side} */
     public boolean isClient() {
         return client;
     }
 
+    /** {@return the configuration this engine was made with} */
     public TlsConfig config() {
         return config;
     }
 
-    /** Starts the handshake: a client queues its ClientHello; a server has nothing to do. */
+    /**
+     * Starts the handshake: a client queues its ClientHello; a server has nothing to do.
+     * @throws TlsException when the configuration cannot make a ClientHello
+     */
     public void beginHandshake() throws TlsException {
         if (started) {
             return;
@@ -117,6 +133,8 @@ public final class TlsEngine {
     /**
      * Takes every byte of {@code fromNetwork} and processes the records it completes. A
      * partial record is kept until the rest arrives.
+     * @param fromNetwork bytes read from the peer; all of them are consumed
+     * @throws TlsException on a protocol failure, after the alert is queued for the peer
      */
     public void receive(ByteBuffer fromNetwork) throws TlsException {
         if (failure != null) {
@@ -255,38 +273,51 @@ public final class TlsEngine {
         outboundClosed = true;
     }
 
-    /** True while bytes wait to be sent to the network. */
+    /** {@return whether bytes wait to be sent to the network} */
     public boolean hasPendingOutput() {
         return records.output().size() > 0;
     }
 
+    /** {@return the number of bytes waiting to be sent} */
     public int pendingOutputSize() {
         return records.output().size();
     }
 
-    /** Moves as many pending network bytes as fit into {@code dst}; returns how many. */
+    /**
+     * Moves as many pending network bytes as fit into {@code dst}; returns how many.
+     * @param dst where the network bytes go
+     * @return the number of bytes moved
+     */
     public int drainOutput(ByteBuffer dst) {
         return records.output().drainTo(dst);
     }
 
-    /** Removes and returns every pending network byte. */
+    /** {@return every pending network byte, removed from the engine} */
     public byte[] drainOutput() {
         return records.output().drainAll();
     }
 
     // ------------------------------------------------------------------ application side
 
-    /** Decrypted bytes waiting to be read. */
+    /** {@return the number of decrypted bytes waiting to be read} */
     public int applicationDataAvailable() {
         return applicationData.size();
     }
 
-    /** Moves decrypted application data into {@code dst}; returns how many bytes. */
+    /**
+     * Moves decrypted application data into {@code dst}; returns how many bytes.
+     * @param dst where the plaintext goes
+     * @return the number of bytes moved
+     */
     public int readApplicationData(ByteBuffer dst) {
         return applicationData.drainTo(dst);
     }
 
-    /** Encrypts all of {@code src} into records (at most 2^14 bytes each) for the network. */
+    /**
+     * Encrypts all of {@code src} into records (at most 2^14 bytes each) for the network.
+     * @param src the plaintext; all of it is consumed
+     * @throws TlsException when the connection cannot send (closed, failed, handshake not done)
+     */
     public void writeApplicationData(ByteBuffer src) throws TlsException {
         if (failure != null) {
             throw failure;
@@ -313,6 +344,8 @@ public final class TlsEngine {
     /**
      * Sends a KeyUpdate and switches to new write keys; with {@code requestPeer}, asks the
      * peer to do the same. TLS 1.3 only: on a TLS 1.2 connection this is IllegalStateException.
+     * @param requestPeer true to send update_requested
+     * @throws TlsException when the connection cannot send
      */
     public void updateKeys(boolean requestPeer) throws TlsException {
         if (!ctx.isHandshakeComplete() || outboundClosed) {
@@ -339,36 +372,37 @@ public final class TlsEngine {
 
     // ------------------------------------------------------------------ status
 
+    /** {@return whether the handshake finished: Finished messages sent and verified both ways} */
     public boolean isHandshakeComplete() {
         return ctx.isHandshakeComplete();
     }
 
-    /** The peer closed (close_notify) or the connection failed: nothing more will be received. */
+    /** {@return whether the peer closed (close_notify) or the connection failed: nothing more will be received} */
     public boolean isInboundClosed() {
         return inboundClosed;
     }
 
-    /** close_notify was queued or the connection failed: nothing more can be written. */
+    /** {@return whether close_notify was queued or the connection failed: nothing more can be written} */
     public boolean isOutboundClosed() {
         return outboundClosed;
     }
 
-    /** The failure that ended this connection, or null. */
+    /** {@return the failure that ended this connection, or null} */
     public TlsException failure() {
         return failure;
     }
 
-    /** What the handshake agreed on, or null before it completes. */
+    /** {@return what the handshake agreed on, or null before it completes} */
     public HandshakeSummary summary() {
         return ctx.isHandshakeComplete() ? ctx.summary() : null;
     }
 
-    /** NewSessionTicket messages received (clients). */
+    /** {@return how many NewSessionTicket messages were received (clients)} */
     public int ticketsReceived() {
         return ctx.ticketsReceived();
     }
 
-    /** KeyUpdate messages received from the peer. */
+    /** {@return how many KeyUpdate messages the peer sent} */
     public int keyUpdatesReceived() {
         return ctx.keyUpdatesReceived();
     }

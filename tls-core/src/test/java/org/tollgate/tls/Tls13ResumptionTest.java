@@ -169,4 +169,54 @@ class Tls13ResumptionTest {
         EnginePair q = new EnginePair(EnginePair.clientConfig().versions(ONLY_13).build(), serverConfig, "localhost").handshake();
         assertFalse(q.client.summary().resumed());
     }
+    /** The client's first flight with a ticket, as a ClientHello record that the test may rewrite. */
+    private org.tollgate.tls.handshake.ClientHello helloWithTicket(TlsConfig serverConfig) throws Exception {
+        new Connection(client(), serverConfig, "localhost", 443);
+        TlsEngine c = TlsEngine.client(client().build(), "localhost", 443);
+        c.beginHandshake();
+        byte[] record = c.drainOutput();
+        return org.tollgate.tls.handshake.ClientHello.decode(org.tollgate.tls.wire.WireReader.of(record, 9, record.length - 9, "test"));
+    }
+
+    private static TlsException rejected(TlsConfig serverConfig, org.tollgate.tls.handshake.ClientHello hello, Alert alert) {
+        byte[] message = hello.encode();
+        ByteBuffer record = ByteBuffer.allocate(5 + message.length);
+        record.put(new byte[] {22, 3, 1, (byte) (message.length >> 8), (byte) message.length}).put(message).flip();
+        TlsEngine s = TlsEngine.server(serverConfig);
+        TlsException e = assertThrows(TlsException.class, () -> s.receive(record));
+        assertEquals(alert, e.alert(), e.getMessage());
+        return e;
+    }
+
+    @Test
+    void preSharedKeyThatIsNotLastIsIllegalParameter() throws Exception {
+        TlsConfig serverConfig = server().build();
+        org.tollgate.tls.handshake.ClientHello ch = helloWithTicket(serverConfig);
+        List<org.tollgate.tls.handshake.Extension> ext = new java.util.ArrayList<>(ch.extensions());
+        ext.add(0, ext.remove(ext.size() - 1)); // pre_shared_key first
+        TlsException e = rejected(serverConfig, new org.tollgate.tls.handshake.ClientHello(ch.legacyVersion(), ch.random(),
+                ch.legacySessionId(), ch.cipherSuites(), ch.legacyCompressionMethods(), ext), Alert.ILLEGAL_PARAMETER);
+        assertTrue(e.getMessage().contains("last"), e.getMessage());
+    }
+
+    @Test
+    void preSharedKeyWithoutKeyExchangeModesIsMissingExtension() throws Exception {
+        TlsConfig serverConfig = server().build();
+        org.tollgate.tls.handshake.ClientHello ch = helloWithTicket(serverConfig);
+        List<org.tollgate.tls.handshake.Extension> ext = new java.util.ArrayList<>(ch.extensions());
+        ext.removeIf(x -> x.type() == org.tollgate.tls.handshake.ExtensionType.PSK_KEY_EXCHANGE_MODES);
+        rejected(serverConfig, new org.tollgate.tls.handshake.ClientHello(ch.legacyVersion(), ch.random(),
+                ch.legacySessionId(), ch.cipherSuites(), ch.legacyCompressionMethods(), ext), Alert.MISSING_EXTENSION);
+    }
+
+    @Test
+    void aTruncatedPreSharedKeyIsDecodeError() throws Exception {
+        TlsConfig serverConfig = server().build();
+        org.tollgate.tls.handshake.ClientHello ch = helloWithTicket(serverConfig);
+        List<org.tollgate.tls.handshake.Extension> ext = new java.util.ArrayList<>(ch.extensions());
+        org.tollgate.tls.handshake.Extension psk = ext.remove(ext.size() - 1);
+        ext.add(new org.tollgate.tls.handshake.Extension(psk.type(), java.util.Arrays.copyOf(psk.data(), psk.data().length - 5)));
+        rejected(serverConfig, new org.tollgate.tls.handshake.ClientHello(ch.legacyVersion(), ch.random(),
+                ch.legacySessionId(), ch.cipherSuites(), ch.legacyCompressionMethods(), ext), Alert.DECODE_ERROR);
+    }
 }

@@ -6,10 +6,15 @@ import java.util.Random;
 
 /** The balancing algorithms by the names the command line uses. */
 public enum Algorithm {
+    /** Each available backend in turn, weights ignored: {@link RoundRobin}. */
     ROUND_ROBIN("round-robin"),
+    /** nginx's smooth weighted round robin: {@link SmoothWeightedRoundRobin}. */
     WEIGHTED_ROUND_ROBIN("weighted-round-robin"),
+    /** Fewest active connections per unit of weight: {@link LeastConnections}. */
     LEAST_CONNECTIONS("least-connections"),
+    /** IP hash, consistent: the Maglev table of {@link MaglevHash}. */
     IP_HASH("ip-hash"),
+    /** Power of two random choices: {@link TwoRandomChoices}. */
     TWO_CHOICES("two-choices");
 
     private final String cliName;
@@ -18,17 +23,26 @@ public enum Algorithm {
         this.cliName = cliName;
     }
 
-    /** The name on the command line, e.g. {@code least-connections}. */
+    /** {@return the name on the command line, e.g. {@code least-connections}} */
     public String cliName() {
         return cliName;
     }
 
-    /** A new balancer of this kind over {@code backends}. */
+    /**
+     * A new balancer of this kind over {@code backends}.
+     * @param backends the backends to balance over
+     * @return the balancer
+     */
     public Balancer create(List<Backend> backends) {
         return create(backends, new Random());
     }
 
-    /** As {@link #create(List)}, with the randomness two-choices draws from. */
+    /**
+     * As {@link #create(List)}, with the randomness two-choices draws from.
+     * @param backends the backends to balance over
+     * @param random where two-choices draws its pairs
+     * @return the balancer
+     */
     public Balancer create(List<Backend> backends, Random random) {
         switch (this) {
             case ROUND_ROBIN:
@@ -46,7 +60,12 @@ public enum Algorithm {
         }
     }
 
-    /** The algorithm named {@code name} ({@link #cliName()}), with a message listing the names otherwise. */
+    /**
+     * The algorithm named {@code name} ({@link #cliName()}), with a message listing the names otherwise.
+     * @param name a command-line name
+     * @return the algorithm
+     * @throws IllegalArgumentException naming the known algorithms when {@code name} is not one
+     */
     public static Algorithm parse(String name) {
         String n = name.trim().toLowerCase(Locale.ROOT);
         for (Algorithm a : values()) {

@@ -47,69 +47,92 @@ public final class Backend {
     private final LongAdder bytesToBackend = new LongAdder();
     private final LongAdder bytesFromBackend = new LongAdder();
 
-    /** A backend of weight 1. */
+    /**
+     * A backend of weight 1.
+     * @param name a unique name, for logs and stats
+     * @param address where to connect
+     */
     public Backend(String name, InetSocketAddress address) {
         this(name, address, 1);
     }
 
+    /**
+     * A backend with a weight.
+     * @param name a unique name, for logs and stats
+     * @param address where to connect
+     * @param weight 1 to {@link #MAX_WEIGHT}
+     */
     public Backend(String name, InetSocketAddress address, int weight) {
         this.name = Objects.requireNonNull(name, "name");
         this.address = Objects.requireNonNull(address, "address");
         this.weight = checkWeight(weight);
     }
 
+    /** {@return the backend's name, unique among its balancer's backends} */
     public String name() {
         return name;
     }
 
+    /** {@return the address connections go to} */
     public InetSocketAddress address() {
         return address;
     }
 
+    /** {@return the weight, 1 to {@link #MAX_WEIGHT}: its share relative to the others} */
     public int weight() {
         return weight;
     }
 
+    /** {@return the state: {@code UP}, {@code DOWN} or {@code DRAINING}} */
     public State state() {
         return state;
     }
 
-    /** True when the backend may be given new connections: it is {@link State#UP}. */
+    /** {@return true when the backend may be given new connections: it is {@link State#UP}} */
     public boolean isAvailable() {
         return state == State.UP;
     }
 
-    /** Connections currently open to this backend. */
+    /** {@return the number of connections open to this backend now} */
     public int activeConnections() {
         return active.get();
     }
 
-    /** Connections ever opened to this backend. */
+    /** {@return the number of connections ever opened to this backend} */
     public long totalConnections() {
         return total.get();
     }
 
-    /** Bytes forwarded to this backend (client to server), over all its connections. */
+    /** {@return the bytes forwarded to this backend (client to server), over all its connections} */
     public long bytesToBackend() {
         return bytesToBackend.sum();
     }
 
-    /** Bytes forwarded from this backend (server to client). */
+    /** {@return the bytes forwarded from this backend (server to client)} */
     public long bytesFromBackend() {
         return bytesFromBackend.sum();
     }
 
-    /** Counts bytes written to this backend. */
+    /**
+     * Counts bytes written to this backend.
+     * @param n the number of bytes
+     */
     public void addBytesToBackend(long n) {
         bytesToBackend.add(n);
     }
 
-    /** Counts bytes read from this backend and passed on. */
+    /**
+     * Counts bytes read from this backend and passed on.
+     * @param n the number of bytes
+     */
     public void addBytesFromBackend(long n) {
         bytesFromBackend.add(n);
     }
 
-    /** Changes the weight (1 to {@link #MAX_WEIGHT}); balancers use it from their next pick. */
+    /**
+     * Changes the weight (1 to {@link #MAX_WEIGHT}); balancers use it from their next pick.
+     * @param weight the new weight
+     */
     public void setWeight(int weight) {
         int w = checkWeight(weight);
         if (this.weight != w) {
@@ -118,7 +141,10 @@ public final class Backend {
         }
     }
 
-    /** Changes the state; balancers skip a backend that is not {@link State#UP} from their next pick. */
+    /**
+     * Changes the state; balancers skip a backend that is not {@link State#UP} from their next pick.
+     * @param state the new state
+     */
     public void setState(State state) {
         Objects.requireNonNull(state, "state");
         if (this.state != state) {
@@ -137,6 +163,7 @@ public final class Backend {
      * connection comes to it, while the connections it has go on to their natural end. The
      * future completes when the last of them has closed (at once if none is open), or
      * completes exceptionally if the state is changed away from {@code DRAINING} first.
+     * @return a future completed when the last connection has closed
      */
     public synchronized CompletableFuture<Void> drain() {
         CompletableFuture<Void> d = drained;
@@ -173,11 +200,18 @@ public final class Backend {
         }
     }
 
-    /** Runs {@code listener} (on the changing thread) after each weight or state change. */
+    /**
+     * Runs {@code listener} (on the changing thread) after each weight or state change.
+     * @param listener the listener
+     */
     public void addChangeListener(Runnable listener) {
         listeners.add(Objects.requireNonNull(listener));
     }
 
+    /**
+     * Stops running {@code listener} on changes.
+     * @param listener a listener added before
+     */
     public void removeChangeListener(Runnable listener) {
         listeners.remove(listener);
     }

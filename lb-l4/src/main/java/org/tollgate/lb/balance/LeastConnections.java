@@ -20,6 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class LeastConnections extends AbstractBalancer<Void> {
     private final AtomicInteger next = new AtomicInteger();
 
+    /**
+     * Balances over {@code backends}, which may change later through {@link #setBackends(List)}.
+     * @param backends the initial backends
+     */
     public LeastConnections(List<Backend> backends) {
         super(backends);
     }

@@ -55,11 +55,19 @@ public final class MaglevHash extends AbstractBalancer<MaglevHash.Table> {
 
     private final int tableSize;
 
+    /**
+     * A table of 65537 entries, the size the Maglev paper uses.
+     * @param backends the initial backends
+     */
     public MaglevHash(List<Backend> backends) {
         this(backends, DEFAULT_TABLE_SIZE);
     }
 
-    /** {@code tableSize} must be prime and at least the number of backends; the paper wants it 100 times larger. */
+    /**
+     * {@code tableSize} must be prime and at least the number of backends; the paper wants it 100 times larger.
+     * @param backends the initial backends
+     * @param tableSize the table size M, a prime
+     */
     public MaglevHash(List<Backend> backends, int tableSize) {
         super(checkSize(tableSize, backends));
         this.tableSize = tableSize;
@@ -74,6 +82,9 @@ public final class MaglevHash extends AbstractBalancer<MaglevHash.Table> {
      * The backend for any key (an L7 balancer may hash a cookie or a header instead of
      * the address). Excluded backends are passed over by walking on through the table, so
      * the retry for a key is as stable as its first choice.
+     * @param key the bytes to hash
+     * @param excluded backends not to choose
+     * @return the backend, or empty when none is available
      */
     public Optional<Backend> choose(byte[] key, Set<Backend> excluded) {
         Snapshot<Table> s = snapshot();
@@ -115,6 +126,7 @@ public final class MaglevHash extends AbstractBalancer<MaglevHash.Table> {
         return n;
     }
 
+    /** {@return the table size M (a prime)} */
     public int tableSize() {
         return tableSize;
     }

@@ -13,6 +13,10 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class RoundRobin extends AbstractBalancer<Void> {
     private final AtomicLong next = new AtomicLong();
 
+    /**
+     * Balances over {@code backends}, which may change later through {@link #setBackends(List)}.
+     * @param backends the initial backends
+     */
     public RoundRobin(List<Backend> backends) {
         super(backends);
     }

@@ -33,6 +33,10 @@ public final class SmoothWeightedRoundRobin extends AbstractBalancer<SmoothWeigh
         }
     }
 
+    /**
+     * Balances over {@code backends}, precomputing one period of picks.
+     * @param backends the initial backends
+     */
     public SmoothWeightedRoundRobin(List<Backend> backends) {
         super(backends);
     }

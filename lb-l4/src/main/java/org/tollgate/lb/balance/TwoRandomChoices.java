@@ -19,11 +19,19 @@ import java.util.Set;
 public final class TwoRandomChoices extends AbstractBalancer<Void> {
     private final Random random;
 
-    /** With a {@link Random} of its own; pass a seeded one to {@link #TwoRandomChoices(List, Random)} for a repeatable run. */
+    /**
+     * With a {@link Random} of its own; pass a seeded one to {@link #TwoRandomChoices(List, Random)} for a repeatable run.
+     * @param backends the initial backends
+     */
     public TwoRandomChoices(List<Backend> backends) {
         this(backends, new Random());
     }
 
+    /**
+     * Draws from {@code random}; a seeded one makes the picks repeatable.
+     * @param backends the initial backends
+     * @param random the source of the random draws
+     */
     public TwoRandomChoices(List<Backend> backends, Random random) {
         super(backends);
         this.random = Objects.requireNonNull(random, "random");

@@ -62,16 +62,30 @@ public final class AdminServer implements AutoCloseable {
         }
     }
 
-    /** Serves the stats of the backends {@code backends} gives (asked on every request) on a loop of its own. */
+    /**
+     * Serves the stats of the backends {@code backends} gives (asked on every request) on a loop of its own.
+     * @param listen the address to serve on (keep it on loopback: no authentication)
+     * @param backends gives the backends to report
+     * @return the running server
+     * @throws IOException when the address cannot be bound
+     */
     public static AdminServer start(InetSocketAddress listen, Supplier<List<Backend>> backends) throws IOException {
         return new AdminServer(Objects.requireNonNull(listen), Objects.requireNonNull(backends), new EventLoop("lb-l4-admin"), true);
     }
 
-    /** As {@link #start(InetSocketAddress, Supplier)}, on {@code loop} (left running by {@link #close()}). */
+    /**
+     * As {@link #start(InetSocketAddress, Supplier)}, on {@code loop} (left running by {@link #close()}).
+     * @param listen the address to serve on
+     * @param backends gives the backends to report
+     * @param loop the event loop to run on
+     * @return the running server
+     * @throws IOException when the address cannot be bound
+     */
     public static AdminServer start(InetSocketAddress listen, Supplier<List<Backend>> backends, EventLoop loop) throws IOException {
         return new AdminServer(Objects.requireNonNull(listen), Objects.requireNonNull(backends), Objects.requireNonNull(loop), false);
     }
 
+    /** {@return the address actually bound} */
     public InetSocketAddress localAddress() {
         try {
             return (InetSocketAddress) server.getLocalAddress();

@@ -2,8 +2,10 @@ package org.tollgate.lb.l4;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -24,11 +26,13 @@ import org.tollgate.tls.nio.EventLoop;
  *     A refusal or timeout happens before any client byte was sent (the client is not
  *     read until the backend is connected), so the next backend is tried, up to
  *     {@link ForwarderConfig#connectAttempts()}.</li>
- * <li>Pump: one fixed buffer per direction. A side is read only when the buffer towards
- *     the other side is empty; what the other side cannot take at once stays in the
- *     buffer, that side gets {@code OP_WRITE} and the reading side loses
- *     {@code OP_READ} until it drains (Netty's HexDumpProxy shape). So a slow reader
- *     stops the fast writer through TCP flow control, and memory stays at two buffers.</li>
+ * <li>Pump: at most one buffer per direction, taken from the loop's pool
+ *     ({@link LoopContext}) for a read and given back as soon as it is empty. A side is
+ *     read only when nothing waits towards the other side; what the other side cannot
+ *     take at once stays in the buffer, that side gets {@code OP_WRITE} and the reading
+ *     side loses {@code OP_READ} until it drains (Netty's HexDumpProxy shape). So a slow
+ *     reader stops the fast writer through TCP flow control, and memory stays at two
+ *     buffers.</li>
  * <li>Half-close: end of stream from one side becomes {@code shutdownOutput()} on the
  *     other once its buffer is flushed; the other direction keeps flowing. When both
  *     directions have ended, both sockets close.</li>
@@ -36,6 +40,12 @@ import org.tollgate.tls.nio.EventLoop;
  *     {@code SO_LINGER 0}, which sends a reset too.</li>
  * <li>Idle: no byte either way for the idle timeout closes both sides.</li>
  * </ol>
+ *
+ * <p>System calls are counted: a short read is taken to have emptied the socket (the
+ * selector is level-triggered, so anything that came since is reported again), the last
+ * half-close before closing both sockets is left to the close, and sockets are closed only
+ * after the selector has dropped them, so that the JDK closes them at once instead of
+ * querying {@code SO_LINGER} and shutting their output down first.
  */
 final class Connection {
     private static final System.Logger LOG = System.getLogger(Connection.class.getName());
@@ -43,6 +53,7 @@ final class Connection {
     private static final int SPINS = 16;
 
     private final TcpForwarder forwarder;
+    private final LoopContext context;
     private final EventLoop loop;
     private final SocketChannel client;
     private final InetAddress clientAddress;
@@ -51,10 +62,14 @@ final class Connection {
     private SocketChannel server;
     private SelectionKey serverKey;
     private Backend backend;
-    private EventLoop.Timer connectTimer;
-    private EventLoop.Timer idleTimer;
+    /** {@code System.nanoTime()} by which the pending backend connect must complete; 0 when none is pending. */
+    private long connectDeadline;
     private long lastActivity;
+    private boolean clientNoDelay;
     private boolean closed;
+    /** The neighbours in the loop's list of connections ({@link LoopContext}). */
+    Connection nextOnLoop;
+    Connection previousOnLoop;
     /** The pool this connection is balanced over: the forwarder's, or the one its SNI route names. */
     private Balancer pool;
     /** SNI routing: the client's first bytes, kept to be forwarded first; null once decided. */
@@ -67,9 +82,10 @@ final class Connection {
     private Direction up;
     private Direction down;
 
-    Connection(TcpForwarder forwarder, EventLoop loop, SocketChannel client) {
+    Connection(TcpForwarder forwarder, LoopContext context, SocketChannel client) {
         this.forwarder = forwarder;
-        this.loop = loop;
+        this.context = context;
+        this.loop = context.loop;
         this.client = client;
         InetAddress a;
         try {
@@ -95,7 +111,7 @@ final class Connection {
             }
             clientKey = key;
             lastActivity = System.nanoTime();
-            idleTimer = loop.schedule(forwarder.config().idleTimeout(), this::idleCheck);
+            context.add(this); // the loop's sweep checks the idle and connect deadlines
             SniRoutes routes = forwarder.config().sniRoutes().orElse(null);
             if (routes == null) {
                 connectNext();
@@ -167,7 +183,9 @@ final class Connection {
                     return;
                 }
         }
-        LOG.log(Level.DEBUG, clientAddress.getHostAddress() + ": " + routeNote);
+        if (LOG.isLoggable(Level.DEBUG)) {
+            LOG.log(Level.DEBUG, clientAddress.getHostAddress() + ": " + routeNote);
+        }
         preread.flip();
         connectNext();
     }
@@ -195,11 +213,16 @@ final class Connection {
         tried.add(backend);
         backend.connectionOpened();
         try {
-            server = SocketChannel.open();
+            InetSocketAddress address = backend.address();
+            // An IPv4 socket for an IPv4 backend: a dual-stack one costs an IPV6_V6ONLY setsockopt.
+            server = address.getAddress() instanceof Inet4Address ? SocketChannel.open(StandardProtocolFamily.INET) : SocketChannel.open();
             server.configureBlocking(false);
             server.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            client.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            boolean connected = server.connect(backend.address());
+            if (!clientNoDelay) { // once, not again on a retry
+                client.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                clientNoDelay = true;
+            }
+            boolean connected = server.connect(address);
             loop.register(server, connected ? 0 : SelectionKey.OP_CONNECT, this::serverReady).whenComplete((key, failure) -> {
                 if (failure != null) {
                     connectFailed(failure);
@@ -209,8 +232,8 @@ final class Connection {
                 if (connected) {
                     connected();
                 } else {
-                    connectTimer = loop.schedule(config.connectTimeout(), () -> connectFailed(
-                            new IOException("connect timed out after " + config.connectTimeout().toMillis() + " ms")));
+                    connectDeadline = System.nanoTime() + config.connectTimeout().toNanos();
+                    connectDeadline |= connectDeadline == 0 ? 1 : 0; // 0 means none
                 }
             });
         } catch (IOException | UnresolvedAddressException | SecurityException e) {
@@ -225,8 +248,7 @@ final class Connection {
         LOG.log(Level.INFO, "connect to " + backend.name() + " failed: " + e.getMessage());
         forwarder.stats.connectFailures.incrementAndGet();
         forwarder.health().ifPresent(h -> h.connectFailed(backend));
-        cancel(connectTimer);
-        connectTimer = null;
+        connectDeadline = 0;
         backend.connectionClosed();
         backend = null;
         if (serverKey != null) {
@@ -241,12 +263,12 @@ final class Connection {
     }
 
     private void connected() {
-        cancel(connectTimer);
-        connectTimer = null;
+        connectDeadline = 0;
         forwarder.health().ifPresent(h -> h.connectSucceeded(backend));
-        int size = forwarder.config().bufferSize();
-        up = new Direction(client, server, size, forwarder.stats, backend, true);
-        down = new Direction(server, client, size, forwarder.stats, backend, false);
+        up = new Direction(client, server, context, forwarder.stats, backend, true);
+        down = new Direction(server, client, context, forwarder.stats, backend, false);
+        up.other = down;
+        down.other = up;
         forwarder.config().proxyProtocol().ifPresent(v -> up.preload(ByteBuffer.wrap(proxyHeader(v))));
         if (preread != null) {
             up.preload(preread); // the ClientHello goes first, exactly as it came
@@ -329,18 +351,22 @@ final class Connection {
         lastActivity = System.nanoTime();
     }
 
-    private void idleCheck() {
+    /** Called by the loop's sweep: fails a connect past its timeout, closes an idle connection. */
+    void checkDeadlines(long now) {
         if (closed) {
             return;
         }
-        long idleNanos = forwarder.config().idleTimeout().toNanos();
-        long quiet = System.nanoTime() - lastActivity;
-        if (quiet >= idleNanos) {
-            LOG.log(Level.DEBUG, "closing idle connection from " + clientAddress.getHostAddress());
-            close();
+        ForwarderConfig config = forwarder.config();
+        if (connectDeadline != 0 && now - connectDeadline >= 0) {
+            connectFailed(new IOException("connect timed out after " + config.connectTimeout().toMillis() + " ms"));
             return;
         }
-        idleTimer = loop.schedule(java.time.Duration.ofNanos(idleNanos - quiet), this::idleCheck);
+        if (now - lastActivity >= config.idleTimeout().toNanos()) {
+            if (LOG.isLoggable(Level.DEBUG)) {
+                LOG.log(Level.DEBUG, "closing idle connection from " + clientAddress.getHostAddress());
+            }
+            close();
+        }
     }
 
     /** Passes a failure on: both sockets close with a reset (SO_LINGER 0). */
@@ -363,12 +389,16 @@ final class Connection {
             return;
         }
         closed = true;
-        cancel(connectTimer);
-        cancel(idleTimer);
+        connectDeadline = 0;
         cancel(prereadTimer);
-        closeQuietly(client);
+        context.remove(this);
+        if (up != null) {
+            up.discard();
+            down.discard();
+        }
+        context.closeSoon(client, clientKey, forwarder.isClosed());
         if (server != null) {
-            closeQuietly(server);
+            context.closeSoon(server, serverKey, forwarder.isClosed());
         }
         if (backend != null) {
             backend.connectionClosed();
@@ -395,24 +425,34 @@ final class Connection {
     static final class Direction {
         private final SocketChannel from;
         private final SocketChannel to;
-        private final ByteBuffer buffer; // kept flipped: the bytes waiting for 'to' are [position, limit)
+        private final LoopContext context;
+        /** Null when nothing waits; else kept flipped: the bytes waiting for 'to' are [position, limit). */
+        private ByteBuffer buffer;
+        /** Set once a read filled a small buffer: from then on this direction reads into full-size ones. */
+        private boolean bulk;
         private final TcpForwarder.Stats stats;
         private final boolean towardsBackend;
         private final Backend backend;
+        /** The opposite direction of the same connection. */
+        Direction other;
         private boolean endOfStream;
         private boolean shutdownSent;
 
-        Direction(SocketChannel from, SocketChannel to, int size, TcpForwarder.Stats stats, Backend backend, boolean towardsBackend) {
+        Direction(SocketChannel from, SocketChannel to, LoopContext context, TcpForwarder.Stats stats, Backend backend,
+                boolean towardsBackend) {
             this.backend = backend;
             this.from = from;
             this.to = to;
-            this.buffer = ByteBuffer.allocateDirect(size).flip();
+            this.context = context;
             this.stats = stats;
             this.towardsBackend = towardsBackend;
         }
 
         /** Puts bytes to send before anything read (a PROXY header, a peeked ClientHello). */
         void preload(ByteBuffer bytes) {
+            if (buffer == null) {
+                buffer = context.take(true).flip();
+            }
             buffer.compact(); // keep what is already waiting, then append
             buffer.put(bytes);
             buffer.flip();
@@ -420,11 +460,11 @@ final class Connection {
 
         /** Read only when everything read before has been passed on. */
         boolean wantsRead() {
-            return !endOfStream && !buffer.hasRemaining();
+            return !endOfStream && buffer == null;
         }
 
         boolean wantsWrite() {
-            return buffer.hasRemaining();
+            return buffer != null;
         }
 
         /** End of stream seen and passed on. */
@@ -436,8 +476,9 @@ final class Connection {
         boolean transfer() throws IOException {
             boolean moved = false;
             for (int i = 0; i < SPINS && wantsRead(); i++) {
-                buffer.clear();
+                buffer = context.take(bulk);
                 int n = from.read(buffer);
+                boolean filled = !buffer.hasRemaining();
                 buffer.flip();
                 if (n < 0) {
                     endOfStream = true;
@@ -448,16 +489,28 @@ final class Connection {
                 }
                 stats.buffered(n);
                 moved = true;
+                bulk |= filled;
                 flush();
+                if (!filled) {
+                    break; // a short read emptied the socket; the level-triggered selector reports what comes next
+                }
             }
             flush();
             return moved;
         }
 
+        /** Gives the buffer back to the pool, bytes waiting or not: the connection is closing. */
+        void discard() {
+            if (buffer != null) {
+                context.give(buffer);
+                buffer = null;
+            }
+        }
+
         /** Writes what waits; sends the half-close once the stream has ended and all is written. True if bytes moved. */
         boolean flush() throws IOException {
             boolean moved = false;
-            if (buffer.hasRemaining()) {
+            if (buffer != null) {
                 int n = to.write(buffer);
                 if (n > 0) {
                     moved = true;
@@ -470,9 +523,15 @@ final class Connection {
                     }
                 }
             }
-            if (endOfStream && !buffer.hasRemaining() && !shutdownSent) {
+            if (buffer != null && !buffer.hasRemaining()) {
+                context.give(buffer);
+                buffer = null;
+            }
+            if (endOfStream && buffer == null && !shutdownSent) {
                 shutdownSent = true;
-                to.shutdownOutput(); // RFC 9293 §3.6: the FIN travels on, the other direction stays open
+                if (!other.finished()) { // else both sockets close now, which sends the FIN
+                    to.shutdownOutput(); // RFC 9293 §3.6: the FIN travels on, the other direction stays open
+                }
             }
             return moved;
         }

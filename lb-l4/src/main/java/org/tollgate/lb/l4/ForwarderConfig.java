@@ -48,64 +48,85 @@ public final class ForwarderConfig {
         }
     }
 
+    /**
+     * {@return a builder with the defaults described on each getter}
+     * @param listen the address to accept clients on
+     */
     public static Builder builder(InetSocketAddress listen) {
         return new Builder(listen);
     }
 
+    /** {@return the address clients connect to} */
     public InetSocketAddress listen() {
         return listen;
     }
 
-    /** How long a non-blocking connect to a backend may take before the next backend is tried. */
+    /** {@return how long a non-blocking connect to a backend may take before the next backend is tried} */
     public Duration connectTimeout() {
         return connectTimeout;
     }
 
-    /** A connection with no bytes moving either way for this long is closed. */
+    /** {@return how long a connection may have no bytes moving either way before it is closed} */
     public Duration idleTimeout() {
         return idleTimeout;
     }
 
-    /** Past this many open client connections the forwarder stops accepting (they wait in the backlog). */
+    /** {@return the most open client connections; past it the forwarder stops accepting (they wait in the backlog)} */
     public int maxConnections() {
         return maxConnections;
     }
 
-    /** Bytes buffered per direction per connection: the forwarder's memory bound. */
+    /** {@return the bytes buffered per direction per connection: the forwarder's memory bound} */
     public int bufferSize() {
         return bufferSize;
     }
 
-    /** Backends tried for one connection when connecting fails before any byte was sent. */
+    /** {@return how many backends one connection tries when connecting fails before any byte was sent} */
     public int connectAttempts() {
         return connectAttempts;
     }
 
-    /** Selector threads; connections are spread over them. */
+    /**
+     * Selector threads; connections are spread over them.
+     * @return the number of loops
+     */
     public int eventLoops() {
         return eventLoops;
     }
 
+    /** {@return the listen backlog: connections the kernel queues while {@code accept} is paused} */
     public int backlog() {
         return backlog;
     }
 
-    /** SNI passthrough routing; empty (the default) to forward without reading anything. */
+    /**
+     * SNI passthrough routing; empty (the default) to forward without reading anything.
+     * @return the SNI routes, if any
+     */
     public java.util.Optional<SniRoutes> sniRoutes() {
         return java.util.Optional.ofNullable(sniRoutes);
     }
 
-    /** The PROXY protocol header sent to backends first; empty (the default) for none. */
+    /**
+     * The PROXY protocol header sent to backends first; empty (the default) for none.
+     * @return the PROXY protocol version, if any
+     */
     public java.util.Optional<ProxyProtocol> proxyProtocol() {
         return java.util.Optional.ofNullable(proxyProtocol);
     }
 
-    /** Where a line per connection explaining the backend choice goes; empty (the default) for none. */
+    /**
+     * Where a line per connection explaining the backend choice goes; empty (the default) for none.
+     * @return the explain sink, if any
+     */
     public java.util.Optional<java.util.function.Consumer<String>> explain() {
         return java.util.Optional.ofNullable(explain);
     }
 
-    /** Health checks and passive ejection; empty (the default) for none. */
+    /**
+     * Health checks and passive ejection; empty (the default) for none.
+     * @return the health configuration, if any
+     */
     public java.util.Optional<HealthConfig> health() {
         return java.util.Optional.ofNullable(health);
     }
@@ -129,62 +150,120 @@ public final class ForwarderConfig {
             this.listen = listen;
         }
 
+        /**
+         * See {@link ForwarderConfig#connectTimeout()}; default 5 s.
+         * @param d the timeout
+         * @return this builder
+         */
         public Builder connectTimeout(Duration d) {
             this.connectTimeout = d;
             return this;
         }
 
+        /**
+         * See {@link ForwarderConfig#idleTimeout()}; default 60 s.
+         * @param d the timeout
+         * @return this builder
+         */
         public Builder idleTimeout(Duration d) {
             this.idleTimeout = d;
             return this;
         }
 
+        /**
+         * See {@link ForwarderConfig#maxConnections()}; default 10000.
+         * @param n the limit
+         * @return this builder
+         */
         public Builder maxConnections(int n) {
             this.maxConnections = n;
             return this;
         }
 
+        /**
+         * See {@link ForwarderConfig#bufferSize()}; default 64 KiB.
+         * @param bytes the size per direction
+         * @return this builder
+         */
         public Builder bufferSize(int bytes) {
             this.bufferSize = bytes;
             return this;
         }
 
+        /**
+         * See {@link ForwarderConfig#connectAttempts()}; default 3.
+         * @param n the number of backends to try
+         * @return this builder
+         */
         public Builder connectAttempts(int n) {
             this.connectAttempts = n;
             return this;
         }
 
+        /**
+         * See {@link ForwarderConfig#eventLoops()}; default one per processor.
+         * @param n the number of loops
+         * @return this builder
+         */
         public Builder eventLoops(int n) {
             this.eventLoops = n;
             return this;
         }
 
+        /**
+         * See {@link ForwarderConfig#backlog()}.
+         * @param n the backlog length
+         * @return this builder
+         */
         public Builder backlog(int n) {
             this.backlog = n;
             return this;
         }
 
+        /**
+         * Turns on health checks and passive ejection.
+         * @param h the health configuration
+         * @return this builder
+         */
         public Builder health(HealthConfig h) {
             this.health = h;
             return this;
         }
 
+        /**
+         * Turns on SNI passthrough routing: the ClientHello is peeked at before a backend is chosen.
+         * @param routes the routes
+         * @return this builder
+         */
         public Builder sniRoutes(SniRoutes routes) {
             this.sniRoutes = routes;
             return this;
         }
 
+        /**
+         * Sends HAProxy's PROXY header to backends before the first client byte.
+         * @param version v1 (text) or v2 (binary)
+         * @return this builder
+         */
         public Builder proxyProtocol(ProxyProtocol version) {
             this.proxyProtocol = version;
             return this;
         }
 
-        /** Teaching and debugging: a line per connection saying which backend was chosen and why (called on loop threads). */
+        /**
+         * Teaching and debugging: a line per connection saying which backend was chosen and why (called on loop threads).
+         * @param sink receives one line per backend choice
+         * @return this builder
+         */
         public Builder explain(java.util.function.Consumer<String> sink) {
             this.explain = sink;
             return this;
         }
 
+        /**
+         * {@return the configuration}
+         * @throws IllegalArgumentException when a setting is out of range
+         */
         public ForwarderConfig build() {
             return new ForwarderConfig(this);
         }

@@ -44,41 +44,48 @@ public final class HealthConfig {
         this.cooldown = positive(b.cooldown, "cool-down");
     }
 
-    /** Defaults: no active checks, rise 2, fall 3, ejection after 3 failed connects, 10 s cool-down. */
+    /** {@return a builder with the defaults: no active checks, rise 2, fall 3, ejection after 3 failed connects, 10 s cool-down} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Time between active checks of one backend; empty when there are none. */
+    /**
+     * Time between active checks of one backend; empty when there are none.
+     * @return the interval, if active checks are on
+     */
     public Optional<Duration> interval() {
         return Optional.ofNullable(interval);
     }
 
-    /** How long one check's connect may take (default: the interval, at most 2 s). */
+    /** {@return how long one check's connect may take (default: the interval, at most 2 s)} */
     public Duration timeout() {
         return timeout;
     }
 
-    /** Good checks in a row that bring a {@code DOWN} backend back. */
+    /** {@return how many good checks in a row bring a {@code DOWN} backend back} */
     public int rise() {
         return rise;
     }
 
-    /** Failed checks in a row that take an {@code UP} backend down. */
+    /** {@return how many failed checks in a row take an {@code UP} backend down} */
     public int fall() {
         return fall;
     }
 
-    /** Failed client connects in a row that eject a backend; 0 turns passive ejection off. */
+    /**
+     * Failed client connects in a row that eject a backend; 0 turns passive ejection off.
+     * @return the ejection threshold
+     */
     public int ejectAfter() {
         return ejectAfter;
     }
 
-    /** Without active checks, how long an ejected backend stays out. */
+    /** {@return how long an ejected backend stays out when there are no active checks} */
     public Duration cooldown() {
         return cooldown;
     }
 
+    /** Builds a {@link HealthConfig}; every setting has the default named on {@link HealthConfig#builder()}. */
     public static final class Builder {
         private Duration interval;
         private Duration timeout;
@@ -87,36 +94,70 @@ public final class HealthConfig {
         private int ejectAfter = 3;
         private Duration cooldown = Duration.ofSeconds(10);
 
+        /**
+         * Turns on active checks: a TCP connect to each backend every {@code d} (HAProxy's {@code inter}).
+         * @param d the interval
+         * @return this builder
+         */
         public Builder interval(Duration d) {
             this.interval = d;
             return this;
         }
 
+        /**
+         * See {@link HealthConfig#timeout()}.
+         * @param d the timeout of one check
+         * @return this builder
+         */
         public Builder timeout(Duration d) {
             this.timeout = d;
             return this;
         }
 
+        /**
+         * See {@link HealthConfig#rise()}.
+         * @param n good checks in a row
+         * @return this builder
+         */
         public Builder rise(int n) {
             this.rise = n;
             return this;
         }
 
+        /**
+         * See {@link HealthConfig#fall()}.
+         * @param n failed checks in a row
+         * @return this builder
+         */
         public Builder fall(int n) {
             this.fall = n;
             return this;
         }
 
+        /**
+         * See {@link HealthConfig#ejectAfter()}.
+         * @param n failed connects in a row, 0 for off
+         * @return this builder
+         */
         public Builder ejectAfter(int n) {
             this.ejectAfter = n;
             return this;
         }
 
+        /**
+         * See {@link HealthConfig#cooldown()}.
+         * @param d the cool-down
+         * @return this builder
+         */
         public Builder cooldown(Duration d) {
             this.cooldown = d;
             return this;
         }
 
+        /**
+         * {@return the configuration}
+         * @throws IllegalArgumentException when a setting is out of range
+         */
         public HealthConfig build() {
             return new HealthConfig(this);
         }

@@ -64,6 +64,15 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--max-connections", paramLabel = "N", description = "Stop accepting beyond this many (default: ${DEFAULT-VALUE}).")
     int maxConnections = 10_000;
 
+    @Option(names = "--event-loops", paramLabel = "N",
+            description = "Selector threads for TCP (default: one per core, ${DEFAULT-VALUE} here).")
+    int eventLoops = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--buffer-size", paramLabel = "BYTES",
+            description = "Most bytes held per connection and direction; directions start with 16 KiB buffers "
+                    + "and take this size under bulk traffic (default: ${DEFAULT-VALUE}).")
+    int bufferSize = 64 * 1024;
+
     @Option(names = "--health-interval", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Active TCP health checks this often, e.g. 2s or 500ms (default: none).")
     Duration healthInterval;
@@ -205,6 +214,8 @@ public final class Main implements Callable<Integer> {
                 .connectTimeout(Duration.ofMillis(connectTimeoutMillis))
                 .idleTimeout(Duration.ofSeconds(idleTimeoutSeconds))
                 .maxConnections(maxConnections)
+                .eventLoops(eventLoops)
+                .bufferSize(bufferSize)
                 .health(health)
                 .proxyProtocol(proxyProtocol);
         if (!sniRoutes.isEmpty()) {
@@ -522,6 +533,10 @@ public final class Main implements Callable<Integer> {
         }
     }
 
+    /**
+     * Runs the command line and exits with its status.
+     * @param args the command-line arguments; {@code --help} lists them
+     */
     public static void main(String[] args) {
         // The library logs each forwarder start at INFO; on the command line only warnings matter.
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);

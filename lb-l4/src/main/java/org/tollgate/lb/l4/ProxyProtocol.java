@@ -25,13 +25,20 @@ import java.util.Locale;
  * HAProxy {@code accept-proxy}); otherwise it reads it as data.
  */
 public enum ProxyProtocol {
+    /** Version 1: one text line, {@code PROXY TCP4 src dst sport dport\r\n}. */
     V1,
+    /** Version 2: a binary header with a 12-byte signature. */
     V2;
 
     /** The v2 signature, spec §2.2. */
     static final byte[] V2_SIGNATURE = {0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a};
 
-    /** {@code v1} or {@code v2}, as the command line spells them. */
+    /**
+     * {@code v1} or {@code v2}, as the command line spells them.
+     * @param text the version as written
+     * @return the version
+     * @throws IllegalArgumentException for anything else
+     */
     public static ProxyProtocol parse(String text) {
         switch (text.trim().toLowerCase(Locale.ROOT)) {
             case "v1":
@@ -49,6 +56,9 @@ public enum ProxyProtocol {
      * The header for a TCP connection from {@code source} (the client) to
      * {@code destination} (the address it dialled); either may be null when unknown, which
      * gives {@code PROXY UNKNOWN} (v1) or the {@code AF_UNSPEC} family (v2).
+     * @param source the client's address
+     * @param destination the address the client connected to
+     * @return the header bytes
      */
     public byte[] header(InetSocketAddress source, InetSocketAddress destination) {
         return this == V1 ? v1(source, destination) : v2(source, destination);

@@ -61,12 +61,16 @@ public final class SniRoutes {
         this.timeout = b.timeout;
     }
 
-    /** Defaults: fallback to the default pool, 16 KiB and 5 s to see a whole ClientHello. */
+    /** {@return a builder with the defaults: fallback to the default pool, 16 KiB and 5 s to see a whole ClientHello} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The pool for {@code serverName}, empty when no route matches. */
+    /**
+     * The pool for {@code serverName}, empty when no route matches.
+     * @param serverName the SNI name from the ClientHello
+     * @return the pool, or empty
+     */
     public Optional<Balancer> poolFor(String serverName) {
         String name = normalize(serverName);
         Balancer b = exact.get(name);
@@ -81,12 +85,12 @@ public final class SniRoutes {
         return Optional.empty();
     }
 
-    /** The route patterns and their pools, in the order they were added. */
+    /** {@return the route patterns and their pools, in the order they were added} */
     public Map<String, Balancer> routes() {
         return all;
     }
 
-    /** Every backend of every route (a backend in two pools is listed once). */
+    /** {@return every backend of every route (a backend in two pools is listed once)} */
     public List<Backend> backends() {
         List<Backend> list = new ArrayList<>();
         java.util.Set<Backend> seen = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
@@ -100,16 +104,17 @@ public final class SniRoutes {
         return list;
     }
 
+    /** {@return what happens to a connection whose ClientHello cannot be read or has no matching name} */
     public Fallback fallback() {
         return fallback;
     }
 
-    /** The most bytes (TLS record headers included) read while waiting for a whole ClientHello. */
+    /** {@return the most bytes (TLS record headers included) read while waiting for a whole ClientHello} */
     public int maxClientHelloBytes() {
         return maxClientHelloBytes;
     }
 
-    /** The longest wait for a whole ClientHello. */
+    /** {@return the longest wait for a whole ClientHello} */
     public Duration timeout() {
         return timeout;
     }
@@ -119,6 +124,7 @@ public final class SniRoutes {
         return n.endsWith(".") ? n.substring(0, n.length() - 1) : n;
     }
 
+    /** Builds {@link SniRoutes}: routes in order, then the fallback and limits. */
     public static final class Builder {
         private final Map<String, Balancer> exact = new HashMap<>();
         private final Map<String, Balancer> wildcards = new HashMap<>();
@@ -127,7 +133,12 @@ public final class SniRoutes {
         private int maxClientHelloBytes = 16 * 1024;
         private Duration timeout = Duration.ofSeconds(5);
 
-        /** Routes {@code pattern} ({@code name} or {@code *.domain}) to {@code pool}. */
+        /**
+         * Routes {@code pattern} ({@code name} or {@code *.domain}) to {@code pool}.
+         * @param pattern a host name or {@code *.domain}
+         * @param pool the balancer of that pool
+         * @return this builder
+         */
         public Builder route(String pattern, Balancer pool) {
             Objects.requireNonNull(pool, "pool");
             String p = normalize(Objects.requireNonNull(pattern, "pattern"));
@@ -143,11 +154,21 @@ public final class SniRoutes {
             return this;
         }
 
+        /**
+         * See {@link SniRoutes#fallback()}; default {@link Fallback#DEFAULT_POOL}.
+         * @param f the fallback
+         * @return this builder
+         */
         public Builder fallback(Fallback f) {
             this.fallback = Objects.requireNonNull(f);
             return this;
         }
 
+        /**
+         * See {@link SniRoutes#maxClientHelloBytes()}; default 16 KiB.
+         * @param n the limit in bytes
+         * @return this builder
+         */
         public Builder maxClientHelloBytes(int n) {
             if (n < 512 || n > 64 * 1024) {
                 throw new IllegalArgumentException("max ClientHello bytes must be between 512 and 65536, not " + n);
@@ -156,6 +177,11 @@ public final class SniRoutes {
             return this;
         }
 
+        /**
+         * See {@link SniRoutes#timeout()}; default 5 s.
+         * @param d the timeout
+         * @return this builder
+         */
         public Builder timeout(Duration d) {
             if (d == null || d.isZero() || d.isNegative()) {
                 throw new IllegalArgumentException("ClientHello timeout must be positive, not " + d);
@@ -164,6 +190,10 @@ public final class SniRoutes {
             return this;
         }
 
+        /**
+         * {@return the routes}
+         * @throws IllegalArgumentException when no route was added
+         */
         public SniRoutes build() {
             return new SniRoutes(this);
         }

@@ -55,6 +55,8 @@ public final class TcpForwarder implements AutoCloseable {
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final CompletableFuture<Void> allClosed = new CompletableFuture<>();
     private final HealthChecker health;
+    /** Per loop: buffer pools, the connections there and their timeout sweep. */
+    private final java.util.Map<EventLoop, LoopContext> contexts = new java.util.IdentityHashMap<>();
     final Stats stats = new Stats();
 
     /** Counters shared by the loops. */
@@ -78,6 +80,9 @@ public final class TcpForwarder implements AutoCloseable {
         this.balancer = balancer;
         this.ownsLoops = group == null;
         this.loops = ownsLoops ? new EventLoopGroup(config.eventLoops(), "lb-l4") : group;
+        for (EventLoop loop : loops.loops()) {
+            contexts.put(loop, new LoopContext(loop, config.bufferSize()));
+        }
         try {
             server = ServerSocketChannel.open();
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
@@ -92,11 +97,21 @@ public final class TcpForwarder implements AutoCloseable {
             }
             throw new IOException("could not listen on " + config.listen() + ": " + e, e);
         }
+        java.time.Duration sweep = LoopContext.sweepPeriod(config.connectTimeout(), config.idleTimeout());
+        for (LoopContext c : contexts.values()) {
+            c.startSweeping(sweep, closed::get);
+        }
         health = config.health().map(h -> HealthChecker.start(h, this::allBackends, loops.loops().get(0))).orElse(null);
         LOG.log(Level.INFO, "forwarding " + localAddress() + " over " + balancer.backends().size() + " backends");
     }
 
-    /** Binds the listening socket and starts {@link ForwarderConfig#eventLoops()} selector threads of its own. */
+    /**
+     * Binds the listening socket and starts {@link ForwarderConfig#eventLoops()} selector threads of its own.
+     * @param config the configuration
+     * @param balancer the default pool
+     * @return the running forwarder
+     * @throws IOException when the address cannot be bound
+     */
     public static TcpForwarder start(ForwarderConfig config, Balancer balancer) throws IOException {
         return new TcpForwarder(Objects.requireNonNull(config), Objects.requireNonNull(balancer), null);
     }
@@ -104,12 +119,17 @@ public final class TcpForwarder implements AutoCloseable {
     /**
      * Binds the listening socket and runs on {@code group}'s loops (shared with other
      * servers; {@link #close()} leaves the group running).
+     * @param config the configuration
+     * @param balancer the default pool
+     * @param group the loops to run on
+     * @return the running forwarder
+     * @throws IOException when the address cannot be bound
      */
     public static TcpForwarder start(ForwarderConfig config, Balancer balancer, EventLoopGroup group) throws IOException {
         return new TcpForwarder(Objects.requireNonNull(config), Objects.requireNonNull(balancer), Objects.requireNonNull(group));
     }
 
-    /** The address actually bound (the port is chosen when 0 was asked for). */
+    /** {@return the address actually bound (the port is chosen when 0 was asked for)} */
     public InetSocketAddress localAddress() {
         try {
             return (InetSocketAddress) server.getLocalAddress();
@@ -118,12 +138,12 @@ public final class TcpForwarder implements AutoCloseable {
         }
     }
 
-    /** The default pool: every connection unless an SNI route takes it. */
+    /** {@return the default pool: every connection unless an SNI route takes it} */
     public Balancer balancer() {
         return balancer;
     }
 
-    /** The backends of the default pool and of every SNI route, each once. */
+    /** {@return the backends of the default pool and of every SNI route, each once} */
     public List<org.tollgate.lb.balance.Backend> allBackends() {
         List<org.tollgate.lb.balance.Backend> list = new ArrayList<>(balancer.backends());
         config.sniRoutes().ifPresent(r -> {
@@ -136,29 +156,32 @@ public final class TcpForwarder implements AutoCloseable {
         return list;
     }
 
+    /** {@return the configuration it runs with} */
     public ForwarderConfig config() {
         return config;
     }
 
-    /** Client connections open now. */
+    /** {@return the number of client connections open now} */
     public int openConnections() {
         return open.get();
     }
 
-    /** Client connections accepted since start. */
+    /** {@return the number of client connections accepted since start} */
     public long acceptedConnections() {
         return stats.accepted.get();
     }
 
-    /** Connects to backends that failed (refused, unreachable, timed out). */
+    /** {@return the number of connects to backends that failed (refused, unreachable, timed out)} */
     public long connectFailures() {
         return stats.connectFailures.get();
     }
 
+    /** {@return the bytes sent to backends since start} */
     public long bytesToBackends() {
         return stats.bytesToBackends.get();
     }
 
+    /** {@return the bytes sent back to clients since start} */
     public long bytesToClients() {
         return stats.bytesToClients.get();
     }
@@ -166,12 +189,13 @@ public final class TcpForwarder implements AutoCloseable {
     /**
      * The most bytes ever waiting in one direction of one connection; never more than
      * {@link ForwarderConfig#bufferSize()}, which is the point of the backpressure.
+     * @return the high-water mark in bytes
      */
     public int bufferedHighWater() {
         return stats.bufferedHighWater.get();
     }
 
-    /** The health checker, when {@link ForwarderConfig#health()} asked for one. */
+    /** {@return the health checker, when {@link ForwarderConfig#health()} asked for one} */
     public java.util.Optional<HealthChecker> health() {
         return java.util.Optional.ofNullable(health);
     }
@@ -181,6 +205,8 @@ public final class TcpForwarder implements AutoCloseable {
      * connections run to their end for up to {@code grace}, then {@link #close()}s what is
      * left. Returns true when every connection had finished by itself. Blocks the caller,
      * so never call it from one of the forwarder's loop threads.
+     * @param grace how long open connections may run on
+     * @return whether every connection ended by itself within {@code grace}
      */
     public boolean shutdown(java.time.Duration grace) {
         if (stopping.compareAndSet(false, true)) {
@@ -242,11 +268,35 @@ public final class TcpForwarder implements AutoCloseable {
         } catch (Exception e) {
             LOG.log(Level.WARNING, "connections did not all close in time: " + e);
         }
+        // Sockets of connections closed just before, still waiting for their keys to be dropped.
+        List<CompletableFuture<Void>> flushed = new ArrayList<>();
+        for (LoopContext c : contexts.values()) {
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            try {
+                c.loop.execute(() -> {
+                    c.closeAllNow();
+                    f.complete(null);
+                });
+                flushed.add(f);
+            } catch (IllegalStateException e) {
+                c.closeAllNow(); // that loop is already gone
+            }
+        }
+        try {
+            CompletableFuture.allOf(flushed.toArray(new CompletableFuture<?>[0])).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "sockets did not all close in time: " + e);
+        }
         if (ownsLoops) {
             loops.close();
         } else {
             loops.loops().get(0).execute(() -> acceptKey.cancel());
         }
+    }
+
+    /** True once {@link #close()} has begun: connections then close their sockets at once. */
+    boolean isClosed() {
+        return closed.get();
     }
 
     private void acceptReady() throws IOException {
@@ -258,10 +308,14 @@ public final class TcpForwarder implements AutoCloseable {
             open.incrementAndGet();
             stats.accepted.incrementAndGet();
             EventLoop loop = loops.next();
-            Connection c = new Connection(this, loop, client);
+            Connection c = new Connection(this, contexts.get(loop), client);
             connections.add(c);
             try {
-                loop.execute(c::start);
+                if (loop.inEventLoop()) {
+                    startHere(c);
+                } else {
+                    loop.execute(c::start);
+                }
             } catch (IllegalStateException e) {
                 connections.remove(c);
                 open.decrementAndGet();
@@ -273,6 +327,16 @@ public final class TcpForwarder implements AutoCloseable {
         acceptKey.interestOps(0);
         LOG.log(Level.DEBUG, "at " + config.maxConnections() + " connections: accepting paused");
         resumeAcceptIfRoom();
+    }
+
+    /** Starts a connection on the accepting loop itself, without a trip through the task queue. */
+    private static void startHere(Connection c) {
+        try {
+            c.start();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "connection failed to start: " + e, e);
+            c.close();
+        }
     }
 
     /** Called by a connection when it has closed. */

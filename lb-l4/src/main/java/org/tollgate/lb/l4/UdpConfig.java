@@ -22,24 +22,33 @@ public final class UdpConfig {
         this.maxFlows = b.maxFlows;
     }
 
+    /**
+     * {@return a builder with a 30 s flow idle timeout and 10000 flows at most}
+     * @param listen the address to receive datagrams on
+     */
     public static Builder builder(InetSocketAddress listen) {
         return new Builder(listen);
     }
 
+    /** {@return the address clients send datagrams to} */
     public InetSocketAddress listen() {
         return listen;
     }
 
-    /** A flow with no datagram either way for this long ends. */
+    /** {@return how long a flow may see no datagram either way before it ends} */
     public Duration flowIdleTimeout() {
         return flowIdleTimeout;
     }
 
-    /** Most flows at once; beyond, datagrams that would start one are dropped. */
+    /**
+     * Most flows at once; beyond, datagrams that would start one are dropped.
+     * @return the flow limit
+     */
     public int maxFlows() {
         return maxFlows;
     }
 
+    /** Builds a {@link UdpConfig}. */
     public static final class Builder {
         private final InetSocketAddress listen;
         private Duration flowIdleTimeout = Duration.ofSeconds(30);
@@ -49,16 +58,30 @@ public final class UdpConfig {
             this.listen = listen;
         }
 
+        /**
+         * See {@link UdpConfig#flowIdleTimeout()}.
+         * @param d the timeout
+         * @return this builder
+         */
         public Builder flowIdleTimeout(Duration d) {
             this.flowIdleTimeout = d;
             return this;
         }
 
+        /**
+         * See {@link UdpConfig#maxFlows()}.
+         * @param n the limit
+         * @return this builder
+         */
         public Builder maxFlows(int n) {
             this.maxFlows = n;
             return this;
         }
 
+        /**
+         * {@return the configuration}
+         * @throws IllegalArgumentException when a setting is out of range
+         */
         public UdpConfig build() {
             return new UdpConfig(this);
         }

@@ -107,16 +107,30 @@ public final class UdpForwarder implements AutoCloseable {
         LOG.log(Level.INFO, "forwarding UDP " + localAddress() + " over " + balancer.backends().size() + " backends");
     }
 
-    /** Binds the listening socket and runs on an event loop thread of its own. */
+    /**
+     * Binds the listening socket and runs on an event loop thread of its own.
+     * @param config the configuration
+     * @param balancer chooses a backend per flow
+     * @return the running forwarder
+     * @throws IOException when the address cannot be bound
+     */
     public static UdpForwarder start(UdpConfig config, Balancer balancer) throws IOException {
         return new UdpForwarder(Objects.requireNonNull(config), Objects.requireNonNull(balancer), new EventLoop("lb-l4-udp"), true);
     }
 
-    /** Binds the listening socket and runs on {@code loop} ({@link #close()} leaves it running). */
+    /**
+     * Binds the listening socket and runs on {@code loop} ({@link #close()} leaves it running).
+     * @param config the configuration
+     * @param balancer chooses a backend per flow
+     * @param loop the event loop to run on
+     * @return the running forwarder
+     * @throws IOException when the address cannot be bound
+     */
     public static UdpForwarder start(UdpConfig config, Balancer balancer, EventLoop loop) throws IOException {
         return new UdpForwarder(Objects.requireNonNull(config), Objects.requireNonNull(balancer), Objects.requireNonNull(loop), false);
     }
 
+    /** {@return the address actually bound} */
     public InetSocketAddress localAddress() {
         try {
             return (InetSocketAddress) listener.getLocalAddress();
@@ -125,34 +139,37 @@ public final class UdpForwarder implements AutoCloseable {
         }
     }
 
+    /** {@return the balancer that picks each flow's backend} */
     public Balancer balancer() {
         return balancer;
     }
 
-    /** Flows open now. */
+    /** {@return the number of flows open now} */
     public int flows() {
         return flowCount.get();
     }
 
-    /** Flows started since start. */
+    /** {@return the number of flows started since start} */
     public long flowsStarted() {
         return flowsStarted.get();
     }
 
-    /** Datagrams dropped: flow table full, no backend available, or a socket buffer full. */
+    /** {@return the datagrams dropped: flow table full, no backend available, or a socket buffer full} */
     public long droppedDatagrams() {
         return dropped.get();
     }
 
+    /** {@return the datagrams sent to backends since start} */
     public long datagramsToBackends() {
         return datagramsToBackends.get();
     }
 
+    /** {@return the datagrams sent back to clients since start} */
     public long datagramsToClients() {
         return datagramsToClients.get();
     }
 
-    /** Flows ended because their backend was unreachable (ICMP port unreachable or a send error). */
+    /** {@return the flows ended because their backend was unreachable (ICMP port unreachable or a send error)} */
     public long backendFailures() {
         return backendFailures.get();
     }

@@ -37,6 +37,8 @@ class MainTest {
         cli.setErr(new java.io.PrintWriter(new java.io.StringWriter()));
         assertEquals(2, cli.execute());
         assertEquals(2, cli.execute("--listen", "127.0.0.1:0", "--backend", "127.0.0.1:1", "--algorithm", "random"));
+        assertEquals(2, cli.execute("--listen", "127.0.0.1:0", "--backend", "127.0.0.1:1", "--event-loops", "0"));
+        assertEquals(2, cli.execute("--listen", "127.0.0.1:0", "--backend", "127.0.0.1:1", "--buffer-size", "100"));
     }
 
     @Test
@@ -64,6 +66,8 @@ class MainTest {
                     "listen          = 127.0.0.1:1   # overridden on the command line",
                     "backend         = 127.0.0.1:" + a.address().getPort() + ", weight=2",
                     "algorithm       = least-connections",
+                    "event-loops     = 3",
+                    "buffer-size     = 32768",
                     "health-interval = 50ms",
                     "eject-after     = 0",
                     "admin           = 127.0.0.1:0",
@@ -79,6 +83,8 @@ class MainTest {
             cli.parseArgs(args.toArray(new String[0]));
             try (Main.Running running = main.start(System.out)) {
                 assertEquals(org.tollgate.lb.balance.LeastConnections.class, running.tcp.balancer().getClass());
+                assertEquals(3, running.tcp.config().eventLoops());
+                assertEquals(32768, running.tcp.config().bufferSize());
                 assertEquals(1, running.tcp.allBackends().size(), "the same HOST:PORT is one backend");
                 Backend b = running.tcp.allBackends().get(0);
                 assertEquals(2, b.weight());

@@ -32,6 +32,8 @@ final class BackendConnection {
     boolean closed;
     ClientConnection owner;
     long idleSince;
+    /** The pool's idle check for this connection is scheduled (UpstreamPool). */
+    boolean idleTimerPending;
     private EventLoop.Timer connectTimer;
 
     private BackendConnection(UpstreamPool pool, Backend backend, SocketChannel socket) {

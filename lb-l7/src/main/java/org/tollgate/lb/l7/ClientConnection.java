@@ -13,6 +13,8 @@ import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
 import org.tollgate.lb.balance.Backend;
+import org.tollgate.lb.balance.Balancer;
+import org.tollgate.lb.l4.HealthChecker;
 import org.tollgate.lb.l7.http.BodyFraming;
 import org.tollgate.lb.l7.http.HttpException;
 import org.tollgate.lb.l7.http.HttpHeaders;
@@ -29,7 +31,9 @@ import org.tollgate.tls.nio.EventLoop;
  * <li>{@code READ_HEAD}: read and parse until a request head is complete (408 if that
  *     takes longer than the header timeout). Pipelined requests wait in the input buffer
  *     (and then in TCP) until the current response is done, so responses keep their order.</li>
- * <li>Route the head to a pool, pick a backend with the pool's balancer, take a keep-alive
+ * <li>Check the {@link TrafficPolicy} (address lists and the per-client connection limit were
+ *     decided at accept; rate limit, method, path now): a refusal is answered and closes.</li>
+ * <li>Route the head to a pool, pick a backend (the sticky cookie's, or the pool's balancer's), take a keep-alive
  *     connection from the {@link UpstreamPool} or open one, send the rewritten head
  *     (hop-by-hop fields removed, X-Forwarded-For / -Proto and Forwarded added), then
  *     stream the body: chunked bodies are re-chunked, so what the backend reads is framed
@@ -41,7 +45,11 @@ import org.tollgate.tls.nio.EventLoop;
  *     idempotent and has no body; otherwise 502. No backend up: 503 with Retry-After.
  *     Backend silent for the backend timeout: 504. After the response started, a failure
  *     can only cut the client connection.</li>
+ * <li>An {@code Upgrade} request (WebSocket) answered with 101 turns the connection into a
+ *     tunnel: raw bytes both ways until both sides have closed (RFC 9110 §7.8). Any other
+ *     answer is an ordinary response.</li>
  * </ol>
+ * Each exchange ends in exactly one access log line ({@link AccessLogLine}).
  */
 final class ClientConnection {
     private static final System.Logger LOG = System.getLogger(ClientConnection.class.getName());
@@ -50,13 +58,16 @@ final class ClientConnection {
     private static final int HIGH_WATER = 64 * 1024;
     private static final Duration LINGER = Duration.ofSeconds(2);
 
-    private enum State { READ_HEAD, EXCHANGE, CLOSING, LINGER, CLOSED }
+    private enum State { READ_HEAD, EXCHANGE, TUNNEL, CLOSING, LINGER, CLOSED }
 
     private final L7Proxy proxy;
     private final UpstreamPool upstreams;
     private final EventLoop loop;
     private final Transport transport;
     private final InetAddress clientAddress;
+    private final int clientPort;
+    /** Decided at accept: null, or why every request on this connection is refused. */
+    private final Refusal admission;
     private final ByteBuffer in = ByteBuffer.allocate(BUFFER).flip();
     private final ByteQueue out = new ByteQueue(BUFFER);
     private final HttpParser parser;
@@ -83,19 +94,44 @@ final class ClientConnection {
     private boolean chunkedToClient;
     private boolean closeAfter;
     private boolean continueSent;
+    private String stickyIn;         // the request's sticky cookie value, or null
+    private String stickyNote;       // what the sticky cookie did, for --explain
+    private boolean upgradeRequested;
+    private boolean connectFailed;   // the last attempt failed to connect (access log: SC rather than SH)
+    private StringBuilder explain;
 
-    ClientConnection(L7Proxy proxy, UpstreamPool upstreams, Transport transport) {
+    // the upgraded connection (TUNNEL)
+    private boolean upstreamEof;
+    private boolean upstreamShut;
+    private EventLoop.Timer tunnelTimer;
+    private long tunnelActivity;
+
+    // for the access log line of the exchange in progress
+    private long headStart;          // nanoTime of its first byte, 0 before
+    private long headStartMillis;
+    private long headDone;
+    private long connectStart;
+    private long connectDone;        // 0: not connected (yet)
+    private long firstByte;
+    private int status;
+    private long bodyBytes;
+    private String termination;      // set before an abnormal close
+    private boolean logged = true;   // nothing to log until a request starts
+
+    ClientConnection(L7Proxy proxy, UpstreamPool upstreams, Transport transport, InetAddress clientAddress, Refusal admission) {
         this.proxy = proxy;
         this.upstreams = upstreams;
         this.loop = upstreams.loop();
         this.transport = transport;
-        InetAddress a;
+        this.clientAddress = clientAddress;
+        int port;
         try {
-            a = ((InetSocketAddress) transport.socket().getRemoteAddress()).getAddress();
+            port = ((InetSocketAddress) transport.socket().getRemoteAddress()).getPort();
         } catch (IOException | NullPointerException e) {
-            a = InetAddress.getLoopbackAddress();
+            port = 0;
         }
-        this.clientAddress = a;
+        this.clientPort = port;
+        this.admission = admission;
         this.parser = HttpParser.forRequests(proxy.config().requestLimits());
     }
 
@@ -135,6 +171,9 @@ final class ClientConnection {
                     progress |= readUpstream();
                 }
                 progress |= processUpstreamInput();
+                if (state == State.TUNNEL) {
+                    progress |= pumpTunnel();
+                }
                 if (state == State.CLOSED) {
                     return;
                 }
@@ -167,6 +206,8 @@ final class ClientConnection {
             case EXCHANGE:
                 return !requestDone && upstream != null && upstream.connected && headSent
                         && upstream.out.size() < HIGH_WATER && !in.hasRemaining();
+            case TUNNEL:
+                return upstream != null && !in.hasRemaining() && upstream.out.size() < HIGH_WATER;
             case LINGER:
                 return true;
             default:
@@ -175,7 +216,7 @@ final class ClientConnection {
     }
 
     private boolean wantUpstreamRead() {
-        return upstream != null && upstream.connected && !upstream.closed && headSent
+        return upstream != null && upstream.connected && !upstream.closed && headSent && !upstreamEof
                 && !upstream.in.hasRemaining() && out.size() < HIGH_WATER;
     }
 
@@ -188,6 +229,7 @@ final class ClientConnection {
             in.flip();
         }
         if (n > 0) {
+            tunnelActivity = System.nanoTime();
             return true;
         }
         if (n == 0) {
@@ -197,16 +239,20 @@ final class ClientConnection {
         switch (state) {
             case READ_HEAD:
             case LINGER:
+                termination = "CR";
                 close(); // gone between requests, or in the middle of a head: nobody to answer
                 break;
             case EXCHANGE:
                 if (!requestDone) {
                     LOG.log(Level.DEBUG, "client " + clientAddress.getHostAddress() + " left in the middle of its request");
+                    termination = "CR";
                     close();
                 } else {
                     closeAfter = true; // finish the response, then close
                 }
                 break;
+            case TUNNEL:
+                break; // pumpTunnel passes the end on to the backend
             default:
                 break;
         }
@@ -258,7 +304,15 @@ final class ClientConnection {
         }
         upstreamActivity = System.nanoTime();
         if (n > 0) {
+            if (!responseStarted) {
+                firstByte = upstreamActivity;
+            }
             responseStarted = true;
+            tunnelActivity = upstreamActivity;
+            return true;
+        }
+        if (state == State.TUNNEL) {
+            upstreamEof = true;
             return true;
         }
         upstreamEof(u);
@@ -280,6 +334,70 @@ final class ClientConnection {
         }
     }
 
+    // ------------------------------------------------------------------ upgraded connections
+
+    /**
+     * Moves raw bytes both ways once the backend said 101 (RFC 9110 §15.2.2): whatever the
+     * client sent after its request head goes first. An end of stream on one side is passed
+     * on as a half-close to the other once its bytes are out; when both sides have ended
+     * and everything is written, the connection closes.
+     */
+    private boolean pumpTunnel() throws IOException {
+        BackendConnection u = upstream;
+        boolean progress = false;
+        if (in.hasRemaining() && u.out.size() < HIGH_WATER) {
+            u.out.append(in);
+            progress = true;
+        }
+        if (u.in.hasRemaining() && out.size() < HIGH_WATER) {
+            bodyBytes += u.in.remaining();
+            out.append(u.in);
+            progress = true;
+        }
+        if (clientEof && !in.hasRemaining() && u.out.isEmpty() && !upstreamShut) {
+            upstreamShut = true;
+            try {
+                u.socket.shutdownOutput();
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, "tunnel: the backend is already gone: " + e.getMessage());
+            }
+            progress = true;
+        }
+        if (upstreamEof && !u.in.hasRemaining() && out.isEmpty() && !transport.wantsWrite() && !clientEof) {
+            // the backend has finished: end our direction and wait for the client's end
+            if (!closeAfter) {
+                closeAfter = true;
+                transport.shutdownOutput();
+                progress = true;
+            }
+        }
+        if (clientEof && upstreamEof && upstreamShut && out.isEmpty() && !transport.wantsWrite()) {
+            termination = "--";
+            close();
+            return true;
+        }
+        return progress;
+    }
+
+    private void armTunnelTimer() {
+        cancel(tunnelTimer);
+        long limit = proxy.config().tunnelIdleTimeout().toNanos();
+        long quiet = System.nanoTime() - tunnelActivity;
+        tunnelTimer = loop.schedule(Duration.ofNanos(Math.max(1, limit - quiet)), () -> {
+            if (state != State.TUNNEL) {
+                return;
+            }
+            if (System.nanoTime() - tunnelActivity < limit) {
+                armTunnelTimer();
+                return;
+            }
+            LOG.log(Level.INFO, "tunnel from " + clientAddress.getHostAddress() + " idle for "
+                    + proxy.config().tunnelIdleTimeout().toMillis() + " ms: closing");
+            termination = "cD";
+            close();
+        });
+    }
+
     // ------------------------------------------------------------------ requests
 
     private boolean processClientInput() {
@@ -288,15 +406,18 @@ final class ClientConnection {
             return false;
         }
         if (state == State.READ_HEAD) {
+            if (headStart == 0 && in.hasRemaining()) {
+                beginLog();
+            }
             try {
                 if (parser.next(in) == HttpParser.Event.HEAD) {
                     startExchange(parser.request());
                     return true;
                 }
             } catch (HttpException e) {
-                proxy.stats.refused(e.status());
+                proxy.stats.refused(Refusal.INVALID_REQUEST, e.status());
                 LOG.log(Level.INFO, "refused request from " + clientAddress.getHostAddress() + ": " + e);
-                sendError(e.status(), e.getMessage(), 0);
+                sendError(e.status(), e.getMessage(), 0, null, "PR");
                 return true;
             }
             return false;
@@ -329,9 +450,9 @@ final class ClientConnection {
                 }
             }
         } catch (HttpException e) {
-            proxy.stats.refused(e.status());
+            proxy.stats.refused(Refusal.INVALID_REQUEST, e.status());
             LOG.log(Level.INFO, "refused request body from " + clientAddress.getHostAddress() + ": " + e);
-            sendError(e.status(), e.getMessage(), 0);
+            sendError(e.status(), e.getMessage(), 0, null, "PR");
             return true;
         }
         return progress;
@@ -341,6 +462,7 @@ final class ClientConnection {
         cancel(headerTimer);
         proxy.stats.requests.incrementAndGet();
         request = req;
+        headDone = System.nanoTime();
         tried.clear();
         retried = false;
         headSent = false;
@@ -348,19 +470,87 @@ final class ClientConnection {
         responseStarted = false;
         responseHeadSent = false;
         continueSent = false;
+        stickyIn = null;
+        stickyNote = null;
+        explain = null;
+        pool = null;
         closeAfter = !req.keepAlive();
         state = State.EXCHANGE;
-        if (req.method().equals("CONNECT")) {
-            sendError(501, "CONNECT is not supported by this reverse proxy", 0);
+        if (refused(req)) {
             return;
+        }
+        if (req.method().equals("CONNECT")) {
+            sendError(501, "CONNECT is not supported by this reverse proxy", 0, null, "PR");
+            return;
+        }
+        if (proxy.config().explain() != null) {
+            explain = L7Explain.routes(clientAddress, clientPort, req, proxy.config().routes());
         }
         pool = proxy.config().route(req);
         if (pool == null) {
-            sendError(404, "no route for " + req.method() + " " + req.path(), 0);
+            emitExplain();
+            refuse(Refusal.NO_ROUTE, 404, "no route for " + req.method() + " " + req.path(), 0, null);
             return;
+        }
+        // RFC 9110 §7.8: Upgrade is hop-by-hop, and ignored in HTTP/1.0.
+        upgradeRequested = req.version() == HttpVersion.HTTP_1_1 && req.headers().contains("upgrade")
+                && req.headers().hasToken("connection", "upgrade");
+        StickyCookie sticky = pool.stickyCookie();
+        if (sticky != null) {
+            stickyIn = req.headers().cookie(sticky.name());
         }
         upstreamHead = upstreamHead(req);
         connectUpstream();
+    }
+
+    /** The traffic filters, in {@link TrafficPolicy}'s order; true when the request was refused. */
+    private boolean refused(RequestHead req) {
+        TrafficPolicy t = proxy.config().traffic();
+        if (admission == Refusal.TOO_MANY_CONNECTIONS) {
+            refuse(admission, 503, clientAddress.getHostAddress() + " has " + t.maxConnectionsPerClient()
+                    + " connections open, the most allowed", proxy.config().retryAfterSeconds(), null);
+            return true;
+        }
+        if (admission != null) {
+            refuse(admission, 403, "requests from " + clientAddress.getHostAddress() + " are not accepted", 0, null);
+            return true;
+        }
+        long wait = proxy.rateLimit(clientAddress);
+        if (wait > 0) {
+            refuse(Refusal.RATE_LIMITED, 429, "too many requests from " + clientAddress.getHostAddress()
+                    + "; try again in " + wait + " s", wait, null);
+            return true;
+        }
+        Refusal m = t.checkMethod(req.method());
+        if (m == Refusal.METHOD_NOT_ALLOWED) {
+            // RFC 9110 §15.5.6: a 405 carries Allow
+            refuse(m, 405, "method " + req.method() + " is not allowed here", 0, "Allow: " + t.allowHeader());
+            return true;
+        }
+        if (m != null) {
+            refuse(m, 501, "method " + req.method() + " is not recognized", 0, null);
+            return true;
+        }
+        String pattern = t.deniedPattern(req.path());
+        if (pattern != null) {
+            refuse(Refusal.PATH_DENIED, 403, "the path " + req.path() + " is not served", 0, null);
+            LOG.log(Level.DEBUG, "path " + req.path() + " met the deny pattern " + pattern);
+            return true;
+        }
+        return false;
+    }
+
+    /** Counts, logs and answers a refusal by the proxy; the connection closes after it. */
+    private void refuse(Refusal reason, int status, String message, long retryAfter, String extraHeader) {
+        proxy.stats.refused(reason, status);
+        LOG.log(Level.INFO, "refused " + request.method() + " " + request.path() + " from " + clientAddress.getHostAddress()
+                + " (" + reason.label() + ", " + status + "): " + message);
+        if (reason != Refusal.NO_ROUTE && proxy.config().explain() != null) {
+            proxy.config().explain().accept("explain " + clientAddress.getHostAddress() + ":" + clientPort + " \""
+                    + request.method() + " " + request.target() + " " + request.version().text() + "\"\n  refused before routing: "
+                    + reason.label() + " (" + status + "): " + message);
+        }
+        sendError(status, message, retryAfter, extraHeader, reason == Refusal.NO_ROUTE ? "LR" : "PR");
     }
 
     /** The head as the backend gets it (RFC 9110 §7.6: a proxy's duties). */
@@ -388,18 +578,68 @@ final class ClientConnection {
         if (req.framing() == BodyFraming.CHUNKED) {
             h.add("Transfer-Encoding", "chunked");
         }
+        if (upgradeRequested) {
+            h.add("Connection", "Upgrade");
+            h.add("Upgrade", req.headers().get("upgrade"));
+        }
+        if (pool.stickyCookie() != null && stickyIn != null) {
+            removeCookie(h, pool.stickyCookie().name()); // ours, not the application's (HAProxy's "indirect")
+        }
         // We always speak HTTP/1.1 to backends and keep the connection (RFC 9112 §9.3).
         return new RequestHead(req.method(), req.target(), HttpVersion.HTTP_1_1, h, req.framing(),
                 req.contentLength(), true, false).toBytes();
     }
 
+    /** Removes cookie {@code name} from the Cookie lines (RFC 6265 §5.4 syntax), dropping lines left empty. */
+    private static void removeCookie(HttpHeaders h, String name) {
+        java.util.List<String> lines = h.getAll("cookie");
+        h.remove("cookie");
+        for (String line : lines) {
+            StringBuilder kept = new StringBuilder();
+            for (String pair : line.split(";")) {
+                String p = pair.trim();
+                int eq = p.indexOf('=');
+                if (p.isEmpty() || (eq > 0 && p.substring(0, eq).trim().equals(name))) {
+                    continue;
+                }
+                kept.append(kept.length() == 0 ? "" : "; ").append(p);
+            }
+            if (kept.length() > 0) {
+                h.add("Cookie", kept.toString());
+            }
+        }
+    }
+
+    /** Picks the backend (sticky cookie first, then the balancer) and starts the attempt. */
     private void connectUpstream() {
-        Optional<Backend> choice = tried.size() < 3 ? pool.balancer().choose(clientAddress, tried) : Optional.empty();
+        Optional<Backend> choice = Optional.empty();
+        String why = null;
+        if (tried.size() < 3) {
+            Backend sticky = tried.isEmpty() ? stickyBackend() : null;
+            if (sticky != null) {
+                choice = Optional.of(sticky);
+                why = "sticky cookie " + pool.stickyCookie().name() + " keeps this client on " + sticky.name();
+            } else if (explain != null) {
+                Balancer.Decision d = pool.balancer().decide(clientAddress, tried);
+                choice = d.backend();
+                why = d.why();
+            } else {
+                choice = pool.balancer().choose(clientAddress, tried);
+            }
+        }
+        if (explain != null) {
+            if (!tried.isEmpty()) {
+                explain.append("\n  retry after a failure of ").append(tried.size()).append(" backend(s):");
+            }
+            L7Explain.choice(explain, pool, tried.isEmpty() ? stickyNote : null, tried, choice.orElse(null),
+                    why != null ? why : "at most 3 backends are tried");
+            emitExplain();
+        }
         if (choice.isEmpty()) {
             if (tried.isEmpty()) {
-                sendError(503, "no backend of pool '" + pool.name() + "' is available", proxy.config().retryAfterSeconds());
+                sendError(503, "no backend of pool '" + pool.name() + "' is available", proxy.config().retryAfterSeconds(), null, "SC");
             } else {
-                sendError(502, "the backend failed before responding (" + tried.size() + " tried)", 0);
+                sendError(502, "the backend failed before responding (" + tried.size() + " tried)", 0, null, connectFailed ? "SC" : "SH");
             }
             return;
         }
@@ -408,9 +648,44 @@ final class ClientConnection {
         backend.connectionOpened();
         proxy.stats.forwarded(backend);
         headSent = false;
+        connectStart = System.nanoTime();
+        connectDone = 0;
         upstream = upstreams.acquire(backend, this);
         if (upstream.connected) {
             upstreamConnected(upstream);
+        }
+    }
+
+    /** The UP backend the request's sticky cookie names, or null (noting why for --explain). */
+    private Backend stickyBackend() {
+        if (pool.stickyCookie() == null) {
+            return null;
+        }
+        String name = pool.stickyCookie().name();
+        if (stickyIn == null) {
+            stickyNote = "no " + name + " cookie: the algorithm chooses, the response sets the cookie";
+            return null;
+        }
+        Backend b = pool.stickyBackend(stickyIn);
+        if (b == null) {
+            stickyNote = "cookie " + name + "=" + stickyIn + " names no backend of this pool: the algorithm chooses";
+            return null;
+        }
+        if (!b.isAvailable()) {
+            stickyNote = "cookie " + name + "=" + stickyIn + " names " + b.name() + ", which is " + b.state()
+                    + ": the algorithm chooses, the response moves the cookie";
+            return null;
+        }
+        stickyNote = "cookie " + name + "=" + stickyIn + " names " + b.name() + ", which is UP";
+        return b;
+    }
+
+    private void emitExplain() {
+        if (explain != null) {
+            proxy.config().explain().accept(explain.toString());
+            explain.setLength(0);
+            explain.append("explain ").append(clientAddress.getHostAddress()).append(':').append(clientPort)
+                    .append(" \"").append(request.method()).append(' ').append(request.target()).append("\" (continued)");
         }
     }
 
@@ -420,6 +695,10 @@ final class ClientConnection {
             return;
         }
         headSent = true;
+        connectDone = System.nanoTime();
+        if (u.reused) {
+            connectStart = connectDone; // Tc 0: a kept-alive connection
+        }
         u.out.append(upstreamHead);
         u.parser.expectResponseTo(request.method());
         upstreamActivity = System.nanoTime();
@@ -448,8 +727,18 @@ final class ClientConnection {
         LOG.log(Level.INFO, "backend " + backend.name() + ": " + e.getMessage());
         Backend failed = backend;
         backend = null;
+        connectFailed = connecting;
+        if (!u.reused) {
+            backendFailed(failed, e.getMessage()); // a stale kept-alive connection is no sign of ill health
+        }
+        if (state == State.TUNNEL) {
+            termination = "SD";
+            close();
+            return;
+        }
         if (responseStarted) {
             LOG.log(Level.INFO, "response from " + failed.name() + " cut short; closing the client connection");
+            termination = "SD";
             close();
             return;
         }
@@ -464,9 +753,18 @@ final class ClientConnection {
             retried = true;
             connectUpstream();
         } else {
-            sendError(502, "backend " + failed.name() + " failed before responding", 0);
+            sendError(502, "backend " + failed.name() + " failed before responding", 0, null, connecting ? "SC" : "SH");
         }
         drive();
+    }
+
+    /** Counts a failure of {@code b} and tells its pool's health checker (passive ejection). */
+    private void backendFailed(Backend b, String why) {
+        proxy.stats.backendFailed(b);
+        HealthChecker h = proxy.health(pool);
+        if (h != null) {
+            h.failed(b, why);
+        }
     }
 
     private void upstreamEof(BackendConnection u) {
@@ -484,12 +782,14 @@ final class ClientConnection {
         } catch (HttpException ex) {
             if (!responseStarted || !responseHeadSent) {
                 if (!responseHeadSent && responseStarted) {
-                    sendError(502, "the backend closed the connection in the middle of its response head", 0);
+                    backendFailed(u.backend, "closed in the middle of its response head");
+                    sendError(502, "the backend closed the connection in the middle of its response head", 0, null, "SH");
                 } else {
                     upstreamFailed(u, new EOFException(ex.getMessage()), false);
                 }
             } else {
                 LOG.log(Level.INFO, "backend " + u.backend.name() + " closed in the middle of a response body");
+                termination = "SD";
                 close();
             }
         }
@@ -499,7 +799,7 @@ final class ClientConnection {
 
     private boolean processUpstreamInput() {
         BackendConnection u = upstream;
-        if (u == null || !u.connected || u.closed || !u.in.hasRemaining()) {
+        if (state == State.TUNNEL || u == null || !u.connected || u.closed || !u.in.hasRemaining()) {
             return false;
         }
         boolean progress = false;
@@ -513,14 +813,25 @@ final class ClientConnection {
                         progress = true;
                         ResponseHead r = u.parser.response();
                         if (r.status() == 101) {
-                            throw new HttpException(502, "backend switched protocols, which was not asked for");
+                            if (!upgradeRequested) {
+                                throw new HttpException(502, "backend switched protocols, which was not asked for");
+                            }
+                            startTunnel(u, r);
+                            return true;
                         }
                         if (!r.isInformational()) {
+                            HealthChecker h = proxy.health(pool);
+                            if (r.status() >= 500) {
+                                backendFailed(u.backend, "answered " + r.status());
+                            } else if (h != null) {
+                                h.succeeded(u.backend);
+                            }
                             sendResponseHead(r);
                         }
                         break;
                     case BODY:
                         progress = true;
+                        bodyBytes += u.parser.body().remaining();
                         if (chunkedToClient) {
                             out.appendChunk(u.parser.body());
                         } else {
@@ -542,7 +853,8 @@ final class ClientConnection {
         } catch (HttpException e) {
             LOG.log(Level.WARNING, "bad response from " + u.backend.name() + ": " + e.getMessage());
             proxy.stats.backendFailures.incrementAndGet();
-            sendError(502, "the backend sent an invalid response", 0);
+            backendFailed(u.backend, "invalid response: " + e.getMessage());
+            sendError(502, "the backend sent an invalid response", 0, null, "SH");
             return true;
         }
         return progress;
@@ -569,11 +881,44 @@ final class ClientConnection {
         } else if (request.version() == HttpVersion.HTTP_1_0) {
             h.add("Connection", "keep-alive");
         }
+        StickyCookie sticky = pool.stickyCookie();
+        if (sticky != null) {
+            String value = pool.stickyValue(backend);
+            if (!value.equals(stickyIn)) {
+                h.add("Set-Cookie", sticky.setCookie(value, transport.scheme().equals("https")));
+            }
+        }
+        status = r.status();
         ResponseHead mine = new ResponseHead(HttpVersion.HTTP_1_1, r.status(), r.reason(), h, r.framing(),
                 r.contentLength(), !closeAfter);
         out.append(mine.toBytes());
         responseHeadSent = true;
         proxy.stats.responded(r.status());
+    }
+
+    /** The backend switched protocols as the client asked: pass the 101 on and tunnel from now on. */
+    private void startTunnel(BackendConnection u, ResponseHead r) {
+        cancel(backendTimer);
+        HttpHeaders h = new HttpHeaders(r.headers());
+        h.removeHopByHop();
+        h.add("Connection", "Upgrade");
+        String protocol = r.headers().get("upgrade");
+        if (protocol != null) {
+            h.add("Upgrade", protocol);
+        }
+        out.append(new ResponseHead(HttpVersion.HTTP_1_1, 101, r.reason(), h, BodyFraming.NONE, 0, true).toBytes());
+        responseHeadSent = true;
+        status = 101;
+        proxy.stats.responded(101);
+        HealthChecker checker = proxy.health(pool);
+        if (checker != null) {
+            checker.succeeded(u.backend);
+        }
+        state = State.TUNNEL;
+        requestDone = true;
+        tunnelActivity = System.nanoTime();
+        armTunnelTimer();
+        LOG.log(Level.DEBUG, "tunnel " + clientAddress.getHostAddress() + " <-> " + u.backend.name() + " (" + protocol + ")");
     }
 
     private void finishExchange(boolean backendKeepsAlive) {
@@ -588,6 +933,8 @@ final class ClientConnection {
         } else {
             u.close();
         }
+        termination = "--";
+        logExchange();
         if (closeAfter || clientEof || !requestDone) {
             state = State.CLOSING;
         } else {
@@ -596,8 +943,12 @@ final class ClientConnection {
         }
     }
 
-    /** Our own response; the connection closes after it. Mid-response, the connection is just cut. */
-    private void sendError(int status, String message, int retryAfter) {
+    /**
+     * Our own response; the connection closes after it. Mid-response, the connection is just
+     * cut. {@code term} is the access log's termination state.
+     */
+    private void sendError(int code, String message, long retryAfter, String extraHeader, String term) {
+        termination = term;
         if (responseHeadSent) {
             close();
             return;
@@ -612,10 +963,72 @@ final class ClientConnection {
             backend.connectionClosed();
             backend = null;
         }
-        proxy.stats.responded(status);
-        out.append(Responses.error(status, message, retryAfter));
+        proxy.stats.responded(code);
+        byte[] bytes = Responses.error(code, message, retryAfter, extraHeader);
+        out.append(bytes);
         responseHeadSent = true;
+        status = code;
+        bodyBytes = Responses.bodyLength(code, message);
         state = State.CLOSING;
+        logExchange();
+    }
+
+    // ------------------------------------------------------------------ access log
+
+    /** A request's first byte arrived: its log line starts. */
+    private void beginLog() {
+        headStart = System.nanoTime();
+        headStartMillis = System.currentTimeMillis();
+        headDone = 0;
+        connectStart = 0;
+        connectDone = 0;
+        firstByte = 0;
+        status = 0;
+        bodyBytes = 0;
+        termination = null;
+        request = null;
+        logged = false;
+    }
+
+    /** Writes the exchange's access log line, once. */
+    private void logExchange() {
+        AccessLog log = proxy.config().accessLog();
+        if (logged) {
+            return;
+        }
+        logged = true;
+        long start = headStart;
+        headStart = 0; // the next request's line starts with its first byte
+        if (log == null) {
+            return;
+        }
+        long now = System.nanoTime();
+        RequestHead r = request;
+        String line = r == null ? "-" : r.method() + " " + r.target() + " " + r.version().text();
+        Backend b = backend != null ? backend : lastTried();
+        String poolBackend = pool == null ? "-" : pool.name() + "/" + (b == null ? "-" : b.name());
+        String upstreamAddress = b == null ? "-" : b.address().getAddress().getHostAddress() + ":" + b.address().getPort();
+        try {
+            log.write(AccessLogLine.format(clientAddress, headStartMillis, line, status, bodyBytes,
+                    r == null ? null : r.headers().get("referer"), r == null ? null : r.headers().get("user-agent"),
+                    poolBackend, upstreamAddress, millis(start, headDone), millis(connectStart, connectDone),
+                    millis(headDone, firstByte), millis(start, now), termination == null ? "--" : termination));
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "access log: " + e.getMessage());
+        }
+    }
+
+    private Backend lastTried() {
+        Backend last = null;
+        for (Backend t : tried) {
+            last = t;
+        }
+        return last;
+    }
+
+    /** Milliseconds from {@code from} to {@code to}, or -1 when a phase was not reached. */
+    private static long millis(long from, long to) {
+        return from == 0 || to == 0 ? -1 : Math.max(0, (to - from) / 1_000_000);
     }
 
     // ------------------------------------------------------------------ timers and closing
@@ -631,8 +1044,8 @@ final class ClientConnection {
                 return;
             }
             LOG.log(Level.INFO, "client " + clientAddress.getHostAddress() + " too slow sending its request head");
-            proxy.stats.refused(408);
-            sendError(408, "the request head did not arrive within " + proxy.config().headerTimeout().toMillis() + " ms", 0);
+            proxy.stats.refused(Refusal.HEADER_TIMEOUT, 408);
+            sendError(408, "the request head did not arrive within " + proxy.config().headerTimeout().toMillis() + " ms", 0, null, "cR");
             drive();
         });
     }
@@ -651,10 +1064,12 @@ final class ClientConnection {
             }
             LOG.log(Level.INFO, "backend " + upstream.backend.name() + " silent for " + proxy.config().backendTimeout().toMillis() + " ms");
             proxy.stats.backendFailures.incrementAndGet();
+            backendFailed(upstream.backend, "silent for " + proxy.config().backendTimeout().toMillis() + " ms");
             if (responseHeadSent) {
+                termination = "sD";
                 close();
             } else {
-                sendError(504, "the backend did not answer within " + proxy.config().backendTimeout().toMillis() + " ms", 0);
+                sendError(504, "the backend did not answer within " + proxy.config().backendTimeout().toMillis() + " ms", 0, null, "sH");
                 drive();
             }
         });
@@ -679,10 +1094,21 @@ final class ClientConnection {
         if (state == State.CLOSED) {
             return;
         }
+        State was = state;
         state = State.CLOSED;
         cancel(headerTimer);
         cancel(backendTimer);
         cancel(lingerTimer);
+        cancel(tunnelTimer);
+        if (!logged && (request != null || was == State.EXCHANGE || was == State.TUNNEL)) {
+            if (termination == null) {
+                termination = responseHeadSent ? "CD" : "CR";
+            }
+            logExchange();
+        }
+        if (admission == null) {
+            proxy.released(clientAddress);
+        }
         if (upstream != null) {
             upstream.close();
             upstream = null;

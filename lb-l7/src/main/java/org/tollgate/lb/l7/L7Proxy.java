@@ -3,23 +3,31 @@ package org.tollgate.lb.l7;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.tollgate.lb.balance.Backend;
+import org.tollgate.lb.l4.HealthChecker;
 import org.tollgate.tls.nio.EventLoop;
 import org.tollgate.tls.nio.EventLoopGroup;
 import org.tollgate.tls.nio.TlsChannel;
@@ -49,28 +57,57 @@ public final class L7Proxy implements AutoCloseable {
     private final Set<ClientConnection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closing = new AtomicBoolean();
     final Stats stats = new Stats();
+    /** Health checker of each pool that has health checks, by pool identity. */
+    private final Map<BackendPool, HealthChecker> health = new IdentityHashMap<>();
+    private final RateLimiter rateLimiter;
+    /** Open (admitted) connections per client address, when there is a per-client limit. */
+    private final ConcurrentHashMap<InetAddress, AtomicInteger> perClient = new ConcurrentHashMap<>();
 
-    /** Counters shared by the loops. */
+    /** Counters shared by the loops (live; {@link L7Proxy#snapshot()} copies them out with the pools' state). */
     public static final class Stats {
         final AtomicLong accepted = new AtomicLong();
         final AtomicLong requests = new AtomicLong();
         final AtomicLong backendFailures = new AtomicLong();
         private final Map<Integer, AtomicLong> statuses = new ConcurrentHashMap<>();
         private final Map<Integer, AtomicLong> refusals = new ConcurrentHashMap<>();
-        private final Map<String, AtomicLong> perBackend = new ConcurrentHashMap<>();
+        private final Map<Refusal, AtomicLong> reasons = new EnumMap<>(Refusal.class);
+        /** Keyed by identity (Backend does not override equals): two pools may have backends of one name. */
+        private final Map<Backend, BackendCounters> perBackend = new ConcurrentHashMap<>();
+
+        static final class BackendCounters {
+            final LongAdder requests = new LongAdder();
+            final LongAdder failures = new LongAdder();
+        }
+
+        Stats() {
+            for (Refusal r : Refusal.values()) {
+                reasons.put(r, new AtomicLong());
+            }
+        }
 
         void responded(int status) {
             statuses.computeIfAbsent(status, s -> new AtomicLong()).incrementAndGet();
         }
 
-        void refused(int status) {
+        void refused(Refusal reason, int status) {
+            reasons.get(reason).incrementAndGet();
             refusals.computeIfAbsent(status, s -> new AtomicLong()).incrementAndGet();
         }
 
         void forwarded(Backend b) {
-            perBackend.computeIfAbsent(b.name(), s -> new AtomicLong()).incrementAndGet();
+            counters(b).requests.increment();
         }
 
+        void backendFailed(Backend b) {
+            counters(b).failures.increment();
+        }
+
+        BackendCounters counters(Backend b) {
+            BackendCounters c = perBackend.get(b); // no lock on the hot path once the entry exists
+            return c != null ? c : perBackend.computeIfAbsent(b, k -> new BackendCounters());
+        }
+
+        /** Client connections accepted. */
         public long accepted() {
             return accepted.get();
         }
@@ -91,16 +128,26 @@ public final class L7Proxy implements AutoCloseable {
             return n == null ? 0 : n.get();
         }
 
-        /** Requests refused by the parser or a limit with {@code status}. */
+        /** Requests refused by the parser, a filter or a limit with {@code status}. */
         public long refusals(int status) {
             AtomicLong n = refusals.get(status);
             return n == null ? 0 : n.get();
         }
 
-        /** Attempts sent to the backend named {@code name} (retries included). */
+        /** Requests refused for {@code reason}. */
+        public long refusals(Refusal reason) {
+            return reasons.get(reason).get();
+        }
+
+        /** Attempts sent to backends named {@code name} (retries included), over all pools. */
         public long forwardedTo(String name) {
-            AtomicLong n = perBackend.get(name);
-            return n == null ? 0 : n.get();
+            long n = 0;
+            for (Map.Entry<Backend, BackendCounters> e : perBackend.entrySet()) {
+                if (e.getKey().name().equals(name)) {
+                    n += e.getValue().requests.sum();
+                }
+            }
+            return n;
         }
     }
 
@@ -110,12 +157,22 @@ public final class L7Proxy implements AutoCloseable {
         for (EventLoop l : loops.loops()) {
             upstreams.put(l, new UpstreamPool(l, config));
         }
+        TrafficPolicy.RateLimit limit = config.traffic().rateLimit();
+        this.rateLimiter = limit == null ? null : new RateLimiter(limit, System::nanoTime);
         try {
+            // health checkers first: the map is complete before any connection can read it
+            for (BackendPool pool : config.pools().values()) {
+                HealthCheck h = pool.healthCheck();
+                if (h != null) {
+                    health.put(pool, HealthChecker.start(h.timing(), pool::backends, loops.loops().get(0), new HttpHealthProbe(h)));
+                }
+            }
             server = ServerSocketChannel.open();
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             server.bind(config.listen(), 1024);
             loops.loops().get(0).register(server, SelectionKey.OP_ACCEPT, key -> acceptReady()).get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
+            health.values().forEach(HealthChecker::close);
             loops.close();
             if (e instanceof IOException) {
                 throw (IOException) e;
@@ -131,6 +188,7 @@ public final class L7Proxy implements AutoCloseable {
         return new L7Proxy(Objects.requireNonNull(config));
     }
 
+    /** The address the proxy listens on (with the port chosen when the configuration asked for port 0). */
     public InetSocketAddress localAddress() {
         try {
             return (InetSocketAddress) server.getLocalAddress();
@@ -139,12 +197,80 @@ public final class L7Proxy implements AutoCloseable {
         }
     }
 
+    /** The configuration it was started with. */
     public ProxyConfig config() {
         return config;
     }
 
+    /** The live counters. */
     public Stats stats() {
         return stats;
+    }
+
+    /** The counters and every pool's and backend's state now, as plain records (for stats pages and metrics). */
+    public StatsSnapshot snapshot() {
+        Map<Integer, Long> responses = new TreeMap<>();
+        for (int status : stats.statuses.keySet()) {
+            responses.put(status, stats.responses(status));
+        }
+        Map<Refusal, Long> refusals = new EnumMap<>(Refusal.class);
+        for (Refusal r : Refusal.values()) {
+            refusals.put(r, stats.refusals(r));
+        }
+        List<StatsSnapshot.PoolStats> pools = new ArrayList<>();
+        for (BackendPool pool : config.pools().values()) {
+            HealthChecker checker = health.get(pool);
+            List<StatsSnapshot.BackendStats> backends = new ArrayList<>();
+            for (Backend b : pool.backends()) {
+                Stats.BackendCounters c = stats.counters(b);
+                backends.add(new StatsSnapshot.BackendStats(b.name(), b.address(), b.state(), b.weight(), b.activeConnections(),
+                        c.requests.sum(), c.failures.sum(), checker == null ? 0 : checker.checks(b)));
+            }
+            pools.add(new StatsSnapshot.PoolStats(pool.name(), pool.algorithmName(),
+                    pool.stickyCookie() == null ? null : pool.stickyCookie().name(), List.copyOf(backends)));
+        }
+        return new StatsSnapshot(stats.accepted(), connections.size(), stats.requests(), stats.backendFailures(),
+                Collections.unmodifiableMap(responses), Collections.unmodifiableMap(refusals), List.copyOf(pools));
+    }
+
+    /** The health checker of {@code pool}, or null when it has no health checks. */
+    HealthChecker health(BackendPool pool) {
+        return health.get(pool);
+    }
+
+    /** Takes a token for {@code client}: 0, or the seconds to wait when the rate limit refuses. */
+    long rateLimit(InetAddress client) {
+        return rateLimiter == null ? 0 : rateLimiter.acquire(client);
+    }
+
+    /**
+     * Whether a new connection from {@code client} may come in: null, or the refusal its
+     * first request gets. An admitted connection is counted until {@link #released(InetAddress)}.
+     */
+    private Refusal admit(InetAddress client) {
+        TrafficPolicy t = config.traffic();
+        Refusal r = t.checkAddress(client);
+        if (r != null || t.maxConnectionsPerClient() == 0) {
+            return r;
+        }
+        int max = t.maxConnectionsPerClient();
+        boolean[] admitted = {false};
+        perClient.compute(client, (k, n) -> {
+            AtomicInteger count = n == null ? new AtomicInteger() : n;
+            if (count.get() < max) {
+                count.incrementAndGet();
+                admitted[0] = true;
+            }
+            return count;
+        });
+        return admitted[0] ? null : Refusal.TOO_MANY_CONNECTIONS;
+    }
+
+    /** An admitted connection from {@code client} closed. */
+    void released(InetAddress client) {
+        if (config.traffic().maxConnectionsPerClient() > 0) {
+            perClient.computeIfPresent(client, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
+        }
     }
 
     /** Client connections open now. */
@@ -160,16 +286,33 @@ public final class L7Proxy implements AutoCloseable {
         SocketChannel client;
         while ((client = server.accept()) != null) {
             stats.accepted.incrementAndGet();
-            client.configureBlocking(false);
-            client.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            Transport t = config.tls() == null ? Transport.plain(client) : Transport.tls(TlsChannel.server(client, config.tls()));
+            InetAddress address;
+            Transport t;
+            try {
+                InetSocketAddress remote = (InetSocketAddress) client.getRemoteAddress();
+                if (remote == null) {
+                    throw new IOException("the client is already gone");
+                }
+                address = Cidr.canonical(remote.getAddress());
+                client.configureBlocking(false);
+                client.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                t = config.tls() == null ? Transport.plain(client) : Transport.tls(TlsChannel.server(client, config.tls()));
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, "accepted connection failed at once: " + e.getMessage());
+                BackendConnection.closeQuietly(client);
+                continue;
+            }
             EventLoop loop = loops.next();
-            ClientConnection c = new ClientConnection(this, upstreams.get(loop), t);
+            Refusal refusal = admit(address);
+            ClientConnection c = new ClientConnection(this, upstreams.get(loop), t, address, refusal);
             connections.add(c);
             try {
                 loop.execute(c::start);
             } catch (IllegalStateException e) {
                 connections.remove(c);
+                if (refusal == null) {
+                    released(address);
+                }
                 t.close();
             }
         }
@@ -190,6 +333,7 @@ public final class L7Proxy implements AutoCloseable {
         } catch (IOException e) {
             LOG.log(Level.DEBUG, "closing listener", e);
         }
+        health.values().forEach(HealthChecker::close);
         List<CompletableFuture<Void>> done = new ArrayList<>();
         for (ClientConnection c : connections) {
             CompletableFuture<Void> f = new CompletableFuture<>();

@@ -44,6 +44,13 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--tls-key", paramLabel = "PEM", description = "Private key of --tls-cert.")
     Path tlsKey;
 
+    @Option(names = "--access-log", paramLabel = "FILE",
+            description = "Append one line per request (combined log format + pool/backend, upstream, Tq/Tc/Tr/Tt, termination state) to FILE; '-' for standard output.")
+    Path accessLog;
+
+    @Option(names = "--explain", description = "Print, for each request, the routes tried, the pool, the candidates and why the backend was chosen.")
+    boolean explain;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -85,6 +92,12 @@ public final class Main implements Callable<Integer> {
         }
         if (tlsCert != null) {
             b.tls(TlsConfig.builder().certificate(CertifiedKey.load(tlsCert, tlsKey)).alpnProtocols(List.of("http/1.1")).build());
+        }
+        if (accessLog != null) {
+            b.accessLog(accessLog.toString().equals("-") ? System.out::println : AccessLog.file(accessLog));
+        }
+        if (explain) {
+            b.explain(System.out::println);
         }
         return b.build();
     }

@@ -4,11 +4,13 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.tollgate.lb.l7.http.HttpLimits;
 import org.tollgate.tls.TlsConfig;
 
@@ -38,11 +40,15 @@ public final class ProxyConfig {
     private final int eventLoops;
     private final int retryAfterSeconds;
     private final Set<InetAddress> trustedProxies;
+    private final TrafficPolicy traffic;
+    private final AccessLog accessLog;
+    private final Consumer<String> explain;
+    private final Duration tunnelIdleTimeout;
 
     private ProxyConfig(Builder b) {
         this.listen = b.listen;
         this.tls = b.tls;
-        this.pools = Map.copyOf(b.pools);
+        this.pools = Collections.unmodifiableMap(new LinkedHashMap<>(b.pools));
         this.routes = List.copyOf(b.routes);
         this.requestLimits = b.requestLimits;
         this.responseLimits = b.responseLimits;
@@ -54,6 +60,10 @@ public final class ProxyConfig {
         this.eventLoops = b.eventLoops;
         this.retryAfterSeconds = b.retryAfterSeconds;
         this.trustedProxies = Set.copyOf(b.trustedProxies);
+        this.traffic = b.traffic;
+        this.accessLog = b.accessLog;
+        this.explain = b.explain;
+        this.tunnelIdleTimeout = b.tunnelIdleTimeout;
     }
 
     public static Builder builder(InetSocketAddress listen) {
@@ -69,6 +79,7 @@ public final class ProxyConfig {
         return tls;
     }
 
+    /** The pools by name, in the order they were added. */
     public Map<String, BackendPool> pools() {
         return pools;
     }
@@ -131,6 +142,30 @@ public final class ProxyConfig {
         return trustedProxies;
     }
 
+    /** The abnormal-traffic filters ({@link TrafficPolicy#NONE} by default). */
+    public TrafficPolicy traffic() {
+        return traffic;
+    }
+
+    /** Where one line per request goes, or null for no access log (the default). */
+    public AccessLog accessLog() {
+        return accessLog;
+    }
+
+    /**
+     * Where {@code --explain} text goes for each request (which route matched and why the
+     * earlier ones did not, the pool, its algorithm and candidates, the choice and why),
+     * or null (the default) for none.
+     */
+    public Consumer<String> explain() {
+        return explain;
+    }
+
+    /** Longest silence in both directions of an upgraded connection (WebSocket) before it is closed. */
+    public Duration tunnelIdleTimeout() {
+        return tunnelIdleTimeout;
+    }
+
     /** The pool of the first route matching, or null. */
     BackendPool route(org.tollgate.lb.l7.http.RequestHead request) {
         for (Route r : routes) {
@@ -156,6 +191,10 @@ public final class ProxyConfig {
         private int eventLoops = Math.max(1, Runtime.getRuntime().availableProcessors());
         private int retryAfterSeconds = 5;
         private final List<InetAddress> trustedProxies = new ArrayList<>();
+        private TrafficPolicy traffic = TrafficPolicy.NONE;
+        private AccessLog accessLog;
+        private Consumer<String> explain;
+        private Duration tunnelIdleTimeout = Duration.ofHours(1);
 
         private Builder(InetSocketAddress listen) {
             this.listen = Objects.requireNonNull(listen);
@@ -232,6 +271,30 @@ public final class ProxyConfig {
 
         public Builder trustedProxy(InetAddress a) {
             trustedProxies.add(Objects.requireNonNull(a));
+            return this;
+        }
+
+        /** The abnormal-traffic filters. */
+        public Builder traffic(TrafficPolicy t) {
+            this.traffic = Objects.requireNonNull(t);
+            return this;
+        }
+
+        /** One line per request to {@code log}; null for none. */
+        public Builder accessLog(AccessLog log) {
+            this.accessLog = log;
+            return this;
+        }
+
+        /** Explanations of every routing and balancing decision to {@code sink}; null for none. */
+        public Builder explain(Consumer<String> sink) {
+            this.explain = sink;
+            return this;
+        }
+
+        /** Idle timeout of upgraded (WebSocket) connections; default one hour, like HAProxy's usual {@code timeout tunnel}. */
+        public Builder tunnelIdleTimeout(Duration d) {
+            this.tunnelIdleTimeout = positive(d);
             return this;
         }
 

@@ -36,8 +36,13 @@ final class Responses {
      * A complete error response that closes the connection; {@code retryAfterSeconds} > 0
      * adds Retry-After (RFC 9110 §10.2.3).
      */
-    static byte[] error(int status, String message, int retryAfterSeconds) {
-        String body = status + " " + reason(status) + ": " + message + "\n";
+    static byte[] error(int status, String message, long retryAfterSeconds) {
+        return error(status, message, retryAfterSeconds, null);
+    }
+
+    /** As {@link #error(int, String, long)}, with one more header line ({@code Name: value}) unless null. */
+    static byte[] error(int status, String message, long retryAfterSeconds, String extraHeader) {
+        String body = body(status, message);
         byte[] bodyBytes = body.getBytes(StandardCharsets.UTF_8);
         StringBuilder head = new StringBuilder(160)
                 .append("HTTP/1.1 ").append(status).append(' ').append(reason(status)).append("\r\n")
@@ -47,11 +52,23 @@ final class Responses {
         if (retryAfterSeconds > 0) {
             head.append("Retry-After: ").append(retryAfterSeconds).append("\r\n");
         }
+        if (extraHeader != null) {
+            head.append(extraHeader).append("\r\n");
+        }
         head.append("\r\n");
         byte[] h = head.toString().getBytes(StandardCharsets.ISO_8859_1);
         byte[] all = new byte[h.length + bodyBytes.length];
         System.arraycopy(h, 0, all, 0, h.length);
         System.arraycopy(bodyBytes, 0, all, h.length, bodyBytes.length);
         return all;
+    }
+
+    private static String body(int status, String message) {
+        return status + " " + reason(status) + ": " + message + "\n";
+    }
+
+    /** Bytes in the body of {@link #error}: for the access log. */
+    static long bodyLength(int status, String message) {
+        return body(status, message).getBytes(StandardCharsets.UTF_8).length;
     }
 }

@@ -60,6 +60,35 @@ public record Route(String host, String pathPrefix, String method, String header
         return true;
     }
 
+    /** Why {@code request} does not match (the first condition that fails, in words), or null when it does. For --explain. */
+    String mismatch(RequestHead request) {
+        if (host != null && !hostMatches(request)) {
+            String h = request.headers().get("host");
+            return h == null ? "no Host header" : "Host is " + hostWithoutPort(h).toLowerCase(Locale.ROOT) + ", not " + host;
+        }
+        if (pathPrefix != null && !request.path().startsWith(pathPrefix)) {
+            return "path " + request.path() + " does not start with " + pathPrefix;
+        }
+        if (method != null && !method.equals(request.method())) {
+            return "method is " + request.method() + ", not " + method;
+        }
+        if (header != null) {
+            int eq = header.indexOf('=');
+            String v = request.headers().get(header.substring(0, eq));
+            if (!header.substring(eq + 1).equals(v)) {
+                return v == null ? "no " + header.substring(0, eq) + " header" : header.substring(0, eq) + " is '" + v + "'";
+            }
+        }
+        if (cookie != null) {
+            int eq = cookie.indexOf('=');
+            String v = request.headers().cookie(cookie.substring(0, eq));
+            if (!cookie.substring(eq + 1).equals(v)) {
+                return v == null ? "no cookie " + cookie.substring(0, eq) : "cookie " + cookie.substring(0, eq) + " is '" + v + "'";
+            }
+        }
+        return null;
+    }
+
     private boolean hostMatches(RequestHead request) {
         String h = request.headers().get("host");
         if (h == null) {

@@ -54,15 +54,28 @@ final class UpstreamPool {
             return;
         }
         c.idleSince = System.nanoTime();
-        long stamp = c.idleSince;
         c.interest(SelectionKey.OP_READ);
         q.addFirst(c);
-        loop.schedule(config.backendIdleTimeout(), () -> {
-            if (c.owner == null && c.idleSince == stamp && !c.closed) {
-                remove(c);
-                c.close();
-            }
-        });
+        if (!c.idleTimerPending) { // one pending timer per connection, not one per release
+            c.idleTimerPending = true;
+            loop.schedule(config.backendIdleTimeout(), () -> idleCheck(c));
+        }
+    }
+
+    /** Closes {@code c} if it has been idle for the timeout; else looks again when it could be. */
+    private void idleCheck(BackendConnection c) {
+        c.idleTimerPending = false;
+        if (c.owner != null || c.closed) {
+            return; // in use: its next release arms the check again
+        }
+        long left = config.backendIdleTimeout().toNanos() - (System.nanoTime() - c.idleSince);
+        if (left > 0) {
+            c.idleTimerPending = true;
+            loop.schedule(java.time.Duration.ofNanos(left), () -> idleCheck(c));
+            return;
+        }
+        remove(c);
+        c.close();
     }
 
     void remove(BackendConnection c) {

@@ -5,14 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -58,28 +56,15 @@ class CurlTest {
         return p;
     }
 
-    record Result(int exit, String out, String err) {
-    }
-
-    private Result curl(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("curl", "-sS", "-v", "--http1.1", "--max-time", "10"));
-        cmd.addAll(List.of(args));
-        Path out = dir.resolve("out-" + System.nanoTime());
-        Path err = dir.resolve("err-" + System.nanoTime());
-        Process proc = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        try {
-            assertTrue(proc.waitFor(20, TimeUnit.SECONDS), "curl did not finish");
-        } finally {
-            proc.destroyForcibly();
-        }
-        return new Result(proc.exitValue(), Files.readString(out, StandardCharsets.ISO_8859_1), Files.readString(err, StandardCharsets.ISO_8859_1));
+    private Curl.Result curl(String... args) throws Exception {
+        return Curl.run(dir, args);
     }
 
     @Test
     void plainHttpKeepAliveAcrossUrls() throws Exception {
         L7Proxy p = proxy(null);
         String base = "http://127.0.0.1:" + p.localAddress().getPort();
-        Result r = curl(base + "/one", base + "/two", base + "/three");
+        Curl.Result r = curl(base + "/one", base + "/two", base + "/three");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("backend=a method=GET path=/one "), r.out());
         assertTrue(r.out().contains("backend=b method=GET path=/two "), r.out());
@@ -96,7 +81,7 @@ class CurlTest {
         PKI.writeCa(ca);
         int port = p.localAddress().getPort();
         String url = "https://localhost:" + port;
-        Result r = curl("--cacert", ca.toString(), "--resolve", "localhost:" + port + ":127.0.0.1", url + "/s1", url + "/s2");
+        Curl.Result r = curl("--cacert", ca.toString(), "--resolve", "localhost:" + port + ":127.0.0.1", url + "/s1", url + "/s2");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.err().contains("ALPN: server accepted http/1.1"), r.err());
         assertTrue(r.out().contains("path=/s1 ") && r.out().contains("path=/s2 "), r.out());
@@ -118,18 +103,18 @@ class CurlTest {
         Files.write(file, data);
         String[] common = {"--cacert", ca.toString(), "--resolve", "localhost:" + port + ":127.0.0.1"};
 
-        Result chunked = curl(cat(common, "-H", "Transfer-Encoding: chunked", "--data-binary", "@" + file, url + "/upload"));
+        Curl.Result chunked = curl(cat(common, "-H", "Transfer-Encoding: chunked", "--data-binary", "@" + file, url + "/upload"));
         assertEquals(0, chunked.exit(), chunked.err());
         assertEquals("backend=a length=" + data.length + " sha256=" + TestBackend.sha256(data), chunked.out());
         assertTrue(chunked.err().contains("Transfer-Encoding: chunked"), chunked.err());
 
-        Result expect = curl(cat(common, "-H", "Expect: 100-continue", "--data-binary", "@" + file, url + "/upload"));
+        Curl.Result expect = curl(cat(common, "-H", "Expect: 100-continue", "--data-binary", "@" + file, url + "/upload"));
         assertEquals(0, expect.exit(), expect.err());
         assertTrue(expect.err().contains("HTTP/1.1 100 Continue"), expect.err());
         assertEquals("backend=b length=" + data.length + " sha256=" + TestBackend.sha256(data), expect.out());
 
         int n = 8 * 1024 * 1024 + 5;
-        Result big = curl(cat(common, url + "/big?n=" + n));
+        Curl.Result big = curl(cat(common, url + "/big?n=" + n));
         assertEquals(0, big.exit(), big.err());
         assertEquals(n, big.out().length());
         for (int i = 0; i < n; i += 4099) {
@@ -141,10 +126,10 @@ class CurlTest {
     void plainHttpChunkedUploadAndHead() throws Exception {
         L7Proxy p = proxy(null);
         String base = "http://127.0.0.1:" + p.localAddress().getPort();
-        Result up = curl("-H", "Transfer-Encoding: chunked", "--data-binary", "hello world", base + "/upload");
+        Curl.Result up = curl("-H", "Transfer-Encoding: chunked", "--data-binary", "hello world", base + "/upload");
         assertEquals(0, up.exit(), up.err());
         assertEquals("backend=a length=11 sha256=" + TestBackend.sha256("hello world".getBytes()), up.out());
-        Result head = curl("-I", base + "/h");
+        Curl.Result head = curl("-I", base + "/h");
         assertEquals(0, head.exit(), head.err());
         assertTrue(head.out().startsWith("HTTP/1.1 200 "), head.out());
     }

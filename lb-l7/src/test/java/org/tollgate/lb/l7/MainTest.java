@@ -36,7 +36,7 @@ class MainTest {
             String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
                     "--listen", "127.0.0.1:" + port, "--backend", "127.0.0.1:" + a.address().getPort() + ",weight=2",
-                    "--algorithm", "least-connections")
+                    "--algorithm", "least-connections", "--access-log", dir.resolve("access.log").toString(), "--explain")
                     .redirectErrorStream(true).redirectOutput(dir.resolve("log").toFile()).start();
             try {
                 RawClient.Response r = null;
@@ -56,6 +56,9 @@ class MainTest {
             }
             List<String> log = java.nio.file.Files.readAllLines(dir.resolve("log"));
             assertTrue(log.stream().anyMatch(l -> l.contains("lb-l7 listening on /127.0.0.1:" + port)), log.toString());
+            assertTrue(log.stream().anyMatch(l -> l.matches("  least-connections: .* -> 127\\.0\\.0\\.1:\\d+")), "--explain: " + log);
+            List<String> access = java.nio.file.Files.readAllLines(dir.resolve("access.log"));
+            assertTrue(access.stream().anyMatch(l -> l.contains("\"GET /cli HTTP/1.1\" 200 ") && l.endsWith(" --")), "--access-log: " + access);
         }
     }
 }

@@ -31,7 +31,15 @@ final class RawClient implements AutoCloseable {
     }
 
     RawClient(InetSocketAddress address) throws IOException {
+        this(address, null);
+    }
+
+    /** Connects from {@code local} (e.g. 127.0.0.2: all of 127/8 is loopback on Linux), or any address if null. */
+    RawClient(InetSocketAddress address, java.net.InetAddress local) throws IOException {
         socket = new Socket();
+        if (local != null) {
+            socket.bind(new InetSocketAddress(local, 0));
+        }
         socket.connect(address, 3000);
         socket.setSoTimeout(5000);
         in = socket.getInputStream();

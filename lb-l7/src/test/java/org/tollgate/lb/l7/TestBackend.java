@@ -23,6 +23,8 @@ import org.tollgate.lb.balance.Backend;
  * <ul>
  * <li>{@code /big?n=BYTES}: a body of n bytes (pattern), sent chunked.</li>
  * <li>{@code /upload}: reads the body and answers its length and SHA-256.</li>
+ * <li>{@code /health}: {@link #healthStatus} (200 unless a test changes it), counted in {@link #healthChecks}.</li>
+ * <li>with {@link #forcedStatus} set: every other request is answered with that status.</li>
  * <li>anything else: a text line naming this backend and what it received
  *     ({@code backend=a method=GET path=/x xff=... proto=... forwarded=... body=...}).</li>
  * </ul>
@@ -34,6 +36,9 @@ final class TestBackend implements AutoCloseable {
     final AtomicInteger requests = new AtomicInteger();
     /** Client ports seen: how many distinct connections the proxy used. */
     final Set<Integer> connections = ConcurrentHashMap.newKeySet();
+    volatile int healthStatus = 200;
+    final AtomicInteger healthChecks = new AtomicInteger();
+    volatile int forcedStatus;
 
     TestBackend(String name) throws IOException {
         this.name = name;
@@ -56,7 +61,20 @@ final class TestBackend implements AutoCloseable {
     }
 
     private void handle(HttpExchange ex) throws IOException {
+        if (ex.getRequestURI().getPath().equals("/health")) {
+            healthChecks.incrementAndGet();
+            ex.sendResponseHeaders(healthStatus, -1);
+            ex.close();
+            return;
+        }
         requests.incrementAndGet();
+        int forced = forcedStatus;
+        if (forced != 0) {
+            ex.getRequestBody().readAllBytes();
+            ex.sendResponseHeaders(forced, -1);
+            ex.close();
+            return;
+        }
         connections.add(ex.getRemoteAddress().getPort());
         String path = ex.getRequestURI().getPath();
         try (InputStream in = ex.getRequestBody(); OutputStream out = ex.getResponseBody()) {
@@ -83,6 +101,7 @@ final class TestBackend implements AutoCloseable {
                         + " forwarded=" + ex.getRequestHeaders().getFirst("Forwarded")
                         + " connection=" + ex.getRequestHeaders().getFirst("Connection")
                         + " secret=" + ex.getRequestHeaders().getFirst("X-Secret")
+                        + " cookie=" + ex.getRequestHeaders().getFirst("Cookie")
                         + " body=" + new String(body, StandardCharsets.UTF_8);
             }
             byte[] bytes = text.getBytes(StandardCharsets.UTF_8);

@@ -168,6 +168,10 @@ public final class Main implements Callable<Integer> {
         this.err = err;
     }
 
+    /**
+     * Runs the command line and exits with its curl-like status.
+     * @param args the command-line arguments; {@code --help} lists them
+     */
     public static void main(String[] args) {
         System.exit(run(System.out, System.err, args));
     }

@@ -34,7 +34,14 @@ public final class TlsClient {
     private TlsClient() {
     }
 
-    /** Connects to {@code host:port} and completes the handshake; {@code host} is also the SNI and certificate name. */
+    /**
+     * Connects to {@code host:port} and completes the handshake; {@code host} is also the SNI and certificate name.
+     * @param host the server's name or address
+     * @param port the server's port
+     * @param config the TLS configuration
+     * @return the connection, handshake done
+     * @throws IOException when the connection or the handshake fails ({@link TlsClientException} for TLS)
+     */
     public static TlsConnection connect(String host, int port, TlsConfig config) throws IOException {
         return connect(new InetSocketAddress(host, port), host, config, DEFAULT_CONNECT_TIMEOUT);
     }
@@ -43,6 +50,11 @@ public final class TlsClient {
      * Connects to {@code address} but speaks to {@code serverName}: the name sent as SNI and the
      * name the certificate must be valid for (like {@code curl --connect-to} or
      * {@code openssl s_client -servername}).
+     * @param address the address to connect to
+     * @param serverName the SNI name and the name the certificate must be valid for
+     * @param config the TLS configuration
+     * @return the connection, handshake done
+     * @throws IOException when the connection or the handshake fails ({@link TlsClientException} for TLS)
      */
     public static TlsConnection connect(InetSocketAddress address, String serverName, TlsConfig config)
             throws IOException {
@@ -55,6 +67,11 @@ public final class TlsClient {
      * @throws ConnectException       when the TCP connection is refused, unreachable or times out
      * @throws SocketTimeoutException when the handshake does not finish in time
      * @throws TlsClientException     when the handshake fails (the alert has been sent)
+     * @param address the address to connect to
+     * @param serverName the SNI name and certificate name
+     * @param config the TLS configuration
+     * @param connectTimeout how long the TCP connect may take
+     * @return the connection, handshake done
      */
     public static TlsConnection connect(InetSocketAddress address, String serverName, TlsConfig config,
                                         Duration connectTimeout) throws IOException {
@@ -83,6 +100,10 @@ public final class TlsClient {
      *
      * @param serverName the SNI name and the name the certificate must be valid for
      * @throws ConnectException when the TCP connection is refused, unreachable or times out
+     * @param address the address to connect to
+     * @param config the TLS configuration
+     * @param connectTimeout how long the TCP connect may take
+     * @return the channel, connected, handshake not started
      */
     public static TlsChannel open(InetSocketAddress address, String serverName, TlsConfig config,
                                   Duration connectTimeout) throws IOException {

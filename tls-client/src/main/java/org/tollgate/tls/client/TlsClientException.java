@@ -13,8 +13,13 @@ import org.tollgate.tls.nio.TlsIOException;
 public class TlsClientException extends TlsIOException {
     private static final long serialVersionUID = 1L;
 
+    /** The message, naming the alert and who sent it. */
     private final String message;
 
+    /**
+     * Wraps a TLS failure of this client's connection.
+     * @param cause the failure, with its alert
+     */
     public TlsClientException(TlsException cause) {
         super(cause);
         this.message = describe(cause);
@@ -26,12 +31,15 @@ public class TlsClientException extends TlsIOException {
         return message;
     }
 
-    /** True when the server sent the alert; false when this client detected the failure and sent it. */
+    /**
+     * True when the server sent the alert; false when this client detected the failure and sent it.
+     * @return whether the server sent the alert
+     */
     public boolean receivedFromPeer() {
         return tlsException().receivedFromPeer();
     }
 
-    /** True when the server's certificate was refused here (chain, dates or name). */
+    /** {@return true when the server's certificate was refused here (chain, dates or name)} */
     public boolean isCertificateFailure() {
         if (tlsException().receivedFromPeer()) {
             return false;

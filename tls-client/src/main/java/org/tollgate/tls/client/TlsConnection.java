@@ -118,48 +118,54 @@ public final class TlsConnection implements Closeable {
 
     // ------------------------------------------------------------------ public API
 
-    /** Decrypted bytes from the server; -1 after its close_notify. */
+    /**
+     * Decrypted bytes from the server; -1 after its close_notify.
+     * @return the input stream
+     */
     public InputStream inputStream() {
         return inputStream;
     }
 
-    /** Bytes to the server: written bytes are cut into records, {@code flush()} sends them. */
+    /** {@return the stream of bytes to the server: written bytes are cut into records, {@code flush()} sends them} */
     public OutputStream outputStream() {
         return outputStream;
     }
 
-    /** What the handshake agreed on. */
+    /** {@return what the handshake agreed on} */
     public HandshakeSummary summary() {
         synchronized (engineLock) {
             return engine.summary();
         }
     }
 
-    /** The address connected to. */
+    /** {@return the address connected to} */
     public InetSocketAddress remoteAddress() {
         return address;
     }
 
-    /** The name sent as SNI and checked against the certificate. */
+    /** {@return the name sent as SNI and checked against the certificate} */
     public String serverName() {
         return serverName;
     }
 
-    /** KeyUpdate messages the server has sent so far. */
+    /** {@return how many KeyUpdate messages the server has sent so far} */
     public int keyUpdatesReceived() {
         synchronized (engineLock) {
             return engine.keyUpdatesReceived();
         }
     }
 
-    /** NewSessionTicket messages the server has sent so far. */
+    /** {@return how many NewSessionTicket messages the server has sent so far} */
     public int ticketsReceived() {
         synchronized (engineLock) {
             return engine.ticketsReceived();
         }
     }
 
-    /** Limits how long a read waits for the server; zero (the default) waits forever. */
+    /**
+     * Limits how long a read waits for the server; zero (the default) waits forever.
+     * @param timeout the read timeout, zero for none
+     */
     public void setReadTimeout(Duration timeout) {
         long millis = timeout.toMillis();
         if (millis < 0 || millis > Integer.MAX_VALUE) {
@@ -171,6 +177,8 @@ public final class TlsConnection implements Closeable {
     /**
      * Sends a KeyUpdate (RFC 8446 §4.6.3) after whatever was written before, and from then on
      * encrypts with new keys; with {@code requestPeer} the server is asked to update its keys too.
+     * @param requestPeer true to ask the server to update its keys too
+     * @throws IOException when the KeyUpdate cannot be sent
      */
     public void updateKeys(boolean requestPeer) throws IOException {
         synchronized (engineLock) {

@@ -15,13 +15,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The {@code tls-client} command line, run in process (and once as a real process) against real servers. */
 @Timeout(60)
@@ -149,6 +153,48 @@ class MainTest {
         }
         // --keylog still gets the secrets while the explainer shows them.
         assertTrue(Files.readString(keyLog).contains("CLIENT_TRAFFIC_SECRET_0 "));
+    }
+
+    /**
+     * Step 6 once, in the reader's order: the program reports the response only after reading
+     * it all, which is after the engine saw the server's close_notify behind it; that used to
+     * print "Step 6: Encrypted application data" and "Step 6: Close" twice each.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"-tls1_3", "-tls1_2"})
+    void explainTellsEachStepInOrderAndStepSixOnce(String version) throws Exception {
+        String url = version.equals("-tls1_2") ? opensslUrl("-www", "-tls1_2") : opensslUrl("-www");
+        Result r = run("--cafile", ca.toString(), "--explain", url);
+        assertEquals(0, r.exitCode(), r.err());
+        List<String> headings = r.err().lines().filter(l -> l.startsWith("=== ")).toList();
+        for (int n = 1; n <= 6; n++) {
+            String prefix = "=== Step " + n + ": ";
+            assertTrue(headings.stream().anyMatch(h -> h.startsWith(prefix)), "step " + n + " missing: " + headings);
+        }
+        List<String> sixes = headings.stream().filter(h -> h.startsWith("=== Step 6: ")).toList();
+        assertEquals(1, sixes.stream().filter(h -> h.startsWith("=== Step 6: Encrypted application data   ")).count(),
+                "one step 6 data heading: " + headings);
+        assertEquals(1, sixes.stream().filter(h -> h.startsWith("=== Step 6: Close   ")).count(),
+                "one step 6 close heading: " + headings);
+        // Only a NewSessionTicket (resumption, "=== Resumption") may come between, and data goes on "continued".
+        assertTrue(sixes.stream().allMatch(h -> h.startsWith("=== Step 6: Encrypted application data")
+                || h.startsWith("=== Step 6: Close")), sixes.toString());
+        assertTrue(headings.get(headings.size() - 1).startsWith("=== Step 6: Close"), "close comes last: " + headings);
+        List<String> fromSix = headings.subList(headings.indexOf(sixes.get(0)), headings.size());
+        assertTrue(fromSix.stream().allMatch(h -> h.startsWith("=== Step 6: ") || h.startsWith("=== Resumption")),
+                "no step before 6 after step 6: " + headings);
+        // Besides the interleaving TLS 1.3 asks for (steps 4 and 5 before 3), no heading is told twice
+        // except "Finished", which both sides send.
+        Map<String, Long> counts = headings.stream().collect(Collectors.groupingBy(h -> h, Collectors.counting()));
+        counts.forEach((heading, count) -> assertTrue(count == 1 || heading.contains("Finished"),
+                heading + " told " + count + " times: " + headings));
+        String text = r.err();
+        int sent = text.indexOf("we send ");
+        int received = text.indexOf("we received ");
+        int peerClose = text.indexOf("The peer sent close_notify");
+        int ourClose = text.indexOf("we send close_notify");
+        assertTrue(sent >= 0 && sent < received && received < peerClose && received < ourClose,
+                "request, response, then the closes:\n" + text);
     }
 
     @Test

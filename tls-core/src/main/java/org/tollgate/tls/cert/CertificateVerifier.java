@@ -81,7 +81,11 @@ public final class CertificateVerifier {
         this.trustAnchors = Set.copyOf(anchors);
     }
 
-    /** Trusts exactly {@code anchors} (root or intermediate CAs, or self-signed leaves). */
+    /**
+     * Trusts exactly {@code anchors} (root or intermediate CAs, or self-signed leaves).
+     * @param anchors the trusted certificates
+     * @return the verifier
+     */
     public static CertificateVerifier trusting(Collection<X509Certificate> anchors) {
         List<X509Certificate> copy = List.copyOf(new LinkedHashSet<>(anchors));
         if (copy.isEmpty()) {
@@ -90,7 +94,12 @@ public final class CertificateVerifier {
         return new CertificateVerifier(copy, false, Clock.systemUTC());
     }
 
-    /** Trusts the certificates in a PEM file, like {@code openssl s_client -CAfile}. */
+    /**
+     * Trusts the certificates in a PEM file, like {@code openssl s_client -CAfile}.
+     * @param caFile a PEM file of CA certificates
+     * @return the verifier
+     * @throws IOException when the file cannot be read or holds no certificate
+     */
     public static CertificateVerifier fromPemFile(Path caFile) throws IOException {
         return trusting(PemFiles.readCertificates(caFile));
     }
@@ -98,6 +107,7 @@ public final class CertificateVerifier {
     /**
      * Trusts what the JDK trusts by default: its {@code cacerts} store (or the store named
      * by the {@code javax.net.ssl.trustStore} system property).
+     * @return the verifier
      */
     public static CertificateVerifier systemDefault() {
         try {
@@ -120,17 +130,22 @@ public final class CertificateVerifier {
      * any server. This exists only for {@code --insecure} when testing against a server
      * whose certificate you cannot get; never use it for real traffic. Only an empty
      * chain is still refused, since the handshake needs the leaf's public key.
+     * @return the insecure verifier
      */
     public static CertificateVerifier insecure() {
         return new CertificateVerifier(List.of(), true, Clock.systemUTC());
     }
 
-    /** The same trust, validating at {@code clock}'s time instead of the system clock's. */
+    /**
+     * The same trust, validating at {@code clock}'s time instead of the system clock's.
+     * @param clock the clock to validate at
+     * @return the verifier
+     */
     public CertificateVerifier withClock(Clock clock) {
         return new CertificateVerifier(anchorCertificates, insecure, Objects.requireNonNull(clock, "clock"));
     }
 
-    /** The subjects of the trusted certificates: the certificate_authorities a CertificateRequest may list. */
+    /** {@return the subjects of the trusted certificates: the certificate_authorities a CertificateRequest may list} */
     public List<X500Principal> acceptedIssuers() {
         List<X500Principal> issuers = new ArrayList<>();
         for (X509Certificate anchor : anchorCertificates) {

@@ -60,12 +60,12 @@ public final class CertifiedKey {
         this.signatureSchemes = schemesOf(chain.get(0).getPublicKey());
     }
 
-    /** The certificate chain, leaf first. */
+    /** {@return the certificate chain, leaf first} */
     public List<X509Certificate> chain() {
         return chain;
     }
 
-    /** The leaf's private key. */
+    /** {@return the leaf's private key} */
     public PrivateKey privateKey() {
         return privateKey;
     }
@@ -76,6 +76,9 @@ public final class CertifiedKey {
      *
      * @throws IOException              if a file cannot be read or holds no certificate or key
      * @throws IllegalArgumentException if the key is unsupported or does not match the leaf
+     * @param certPem the chain, PEM
+     * @param keyPem the private key, PEM
+     * @return the certified key
      */
     public static CertifiedKey load(Path certPem, Path keyPem) throws IOException {
         List<X509Certificate> chain = PemFiles.readCertificates(certPem);
@@ -87,12 +90,16 @@ public final class CertifiedKey {
         }
     }
 
-    /** The end-entity certificate, the one whose key this is. */
+    /** {@return the end-entity certificate, the one whose key this is} */
     public X509Certificate leaf() {
         return chain.get(0);
     }
 
-    /** True when the leaf is valid for {@code host}, by {@link HostnameVerifier}'s rules (SNI selection). */
+    /**
+     * True when the leaf is valid for {@code host}, by {@link HostnameVerifier}'s rules (SNI selection).
+     * @param host a DNS name or IP literal
+     * @return whether the certificate covers it
+     */
     public boolean matchesServerName(String host) {
         return HostnameVerifier.matches(subjectAltNames, host);
     }
@@ -102,6 +109,7 @@ public final class CertifiedKey {
      * preferred first (RFC 8446 §4.2.3): ECDSA is bound to the key's curve, RSA keys sign
      * with RSA-PSS (rsaEncryption keys, hence the "rsae" schemes). Empty for a key type
      * TLS 1.3 cannot use.
+     * @return the usable schemes
      */
     public List<SignatureScheme> signatureSchemes() {
         return signatureSchemes;

@@ -76,12 +76,21 @@ public final class DemoCertificates {
         ED25519
     }
 
-    /** A new demo PKI whose CA is valid from one day before {@code clock}'s now for about ten years. */
+    /**
+     * A new demo PKI whose CA is valid from one day before {@code clock}'s now for about ten years.
+     * @param clock the time the CA starts from
+     * @return the PKI
+     */
     public static Pki create(Clock clock) {
         return create(clock, new SecureRandom());
     }
 
-    /** As {@link #create(Clock)}, drawing keys and serial numbers from {@code random}. */
+    /**
+     * As {@link #create(Clock)}, drawing keys and serial numbers from {@code random}.
+     * @param clock the time the CA starts from
+     * @param random the source of keys and serials
+     * @return the PKI
+     */
     public static Pki create(Clock clock, SecureRandom random) {
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(random, "random");
@@ -116,7 +125,9 @@ public final class DemoCertificates {
             this.intermediates = intermediates;
         }
 
-        /** The self-signed demo root ({@value DemoCertificates#CA_NAME}): the certificate a peer must trust. */
+        /**
+         * {@return the self-signed demo root ({@value DemoCertificates#CA_NAME}): the certificate a peer must trust}
+         */
         public X509Certificate ca() {
             return root;
         }
@@ -132,6 +143,9 @@ public final class DemoCertificates {
          * @param serverAuth   true for extended key usage serverAuth, false for clientAuth
          * @return the key with chain {@code [leaf]}, plus any intermediate CA: the root is
          *         left out, as RFC 8446 §4.4.2 allows, since the peer must already trust it
+         * @param keyType the key to generate
+         * @param notBefore start of validity
+         * @param notAfter end of validity
          */
         public CertifiedKey issue(String commonName, List<String> dnsOrIpNames, KeyType keyType,
                                   Instant notBefore, Instant notAfter, boolean serverAuth) {
@@ -170,6 +184,7 @@ public final class DemoCertificates {
          * The server certificate for {@code localhost}: EC P-256, subjectAltName
          * DNS:localhost, IP:127.0.0.1, IP:::1, valid from one day ago for a year. The same
          * object on every call.
+         * @return the localhost certificate and key
          */
         public synchronized CertifiedKey localhostServer() {
             if (localhostServer == null) {
@@ -184,6 +199,7 @@ public final class DemoCertificates {
          * A client certificate for mutual TLS: CN=Tollgate Demo Client, EC P-256,
          * extended key usage clientAuth, valid from one day ago for a year. The same object
          * on every call.
+         * @return the client certificate and key
          */
         public synchronized CertifiedKey client() {
             if (client == null) {
@@ -194,7 +210,11 @@ public final class DemoCertificates {
             return client;
         }
 
-        /** Writes the CA certificate as PEM, for {@code --cafile} or {@code openssl -CAfile}. */
+        /**
+         * Writes the CA certificate as PEM, for {@code --cafile} or {@code openssl -CAfile}.
+         * @param file where to write
+         * @throws IOException when the file cannot be written
+         */
         public void writeCa(Path file) throws IOException {
             PemFiles.writeCertificates(file, List.of(root));
         }

@@ -38,7 +38,12 @@ public final class HostnameVerifier {
     private HostnameVerifier() {
     }
 
-    /** True when {@code cert}'s subjectAltName covers {@code host}. */
+    /**
+     * True when {@code cert}'s subjectAltName covers {@code host}.
+     * @param cert the server's leaf certificate
+     * @param host the name or IP literal the client asked for
+     * @return whether a subjectAltName matches
+     */
     public static boolean matches(X509Certificate cert, String host) {
         Objects.requireNonNull(cert, "cert");
         return matches(subjectAltNames(cert), host);

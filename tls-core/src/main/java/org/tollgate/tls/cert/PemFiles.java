@@ -61,6 +61,9 @@ public final class PemFiles {
     /**
      * The certificates in {@code file}, in file order: for a chain file, leaf first. Other
      * PEM blocks (a private key in a combined file) are skipped.
+     * @param file a PEM file
+     * @return the certificates
+     * @throws IOException when the file cannot be read or holds no certificate
      */
     public static List<X509Certificate> readCertificates(Path file) throws IOException {
         JcaX509CertificateConverter converter = new JcaX509CertificateConverter();
@@ -81,7 +84,12 @@ public final class PemFiles {
         return List.copyOf(certificates);
     }
 
-    /** The first private key in {@code file}, as a JDK key object. */
+    /**
+     * The first private key in {@code file}, as a JDK key object.
+     * @param file a PEM file
+     * @return the key
+     * @throws IOException when the file cannot be read or holds no supported key
+     */
     public static PrivateKey readPrivateKey(Path file) throws IOException {
         // SEC1 §C.4: an EC key may leave its curve out and rely on a separate EC PARAMETERS
         // block (OpenSSL's "ecparam -genkey" writes one before the key).
@@ -102,7 +110,12 @@ public final class PemFiles {
                 + " (expected a PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY block)");
     }
 
-    /** Writes {@code certificates} to {@code file} as PEM {@code CERTIFICATE} blocks, in order. */
+    /**
+     * Writes {@code certificates} to {@code file} as PEM {@code CERTIFICATE} blocks, in order.
+     * @param file where to write
+     * @param certificates the certificates, leaf first
+     * @throws IOException when the file cannot be written
+     */
     public static void writeCertificates(Path file, List<X509Certificate> certificates) throws IOException {
         if (certificates.isEmpty()) {
             throw new IllegalArgumentException("no certificates to write to " + file);
@@ -117,6 +130,9 @@ public final class PemFiles {
     /**
      * Writes {@code key} to {@code file} as an unencrypted PKCS#8 {@code PRIVATE KEY} block.
      * On POSIX file systems a new file is created readable by its owner only.
+     * @param file where to write
+     * @param key the private key
+     * @throws IOException when the file cannot be written
      */
     public static void writePrivateKey(Path file, PrivateKey key) throws IOException {
         byte[] der = key.getEncoded();

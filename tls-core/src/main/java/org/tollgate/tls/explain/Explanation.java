@@ -40,12 +40,12 @@ public final class Explanation {
         this.heading = heading;
     }
 
-    /** One line describing the connection, e.g. "client connection to localhost". */
+    /** {@return one line describing the connection, e.g. "client connection to localhost"} */
     public String heading() {
         return heading;
     }
 
-    /** The steps so far, in the order they happened (a step number may come back). */
+    /** {@return the steps so far, in the order they happened (a step number may come back)} */
     public List<Step> steps() {
         List<Step> copy = new ArrayList<>();
         for (Step s : steps) {

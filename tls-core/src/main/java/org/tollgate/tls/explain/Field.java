@@ -16,16 +16,31 @@ import java.util.List;
  */
 public record Field(int offset, int length, String name, String meaning, List<Field> children) {
 
+    /**
+     * Copies {@code children}.
+     * @param offset the field's first byte in the message
+     * @param length its length in bytes
+     * @param name its name in the RFC's structure
+     * @param meaning what the value means, in words
+     * @param children the fields inside it, in order
+     */
     public Field {
         children = List.copyOf(children);
     }
 
-    /** A field with nothing inside it. */
+    /**
+     * A field with nothing inside it.
+     * @param offset first byte in the message
+     * @param length length in bytes
+     * @param name the RFC's name
+     * @param meaning the value in words
+     * @return the field
+     */
     public static Field leaf(int offset, int length, String name, String meaning) {
         return new Field(offset, length, name, meaning, List.of());
     }
 
-    /** True when this field is a structure or vector with fields inside. */
+    /** {@return true when this field is a structure or vector with fields inside} */
     public boolean hasChildren() {
         return !children.isEmpty();
     }

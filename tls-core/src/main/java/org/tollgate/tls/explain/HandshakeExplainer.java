@@ -80,6 +80,11 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
     private boolean certificateCheckOpen;
     private final Map<String, byte[]> secrets = new LinkedHashMap<>();
     private boolean applicationDataExplained;
+    // Step 6 in the reader's order: a program reports the data it received only once it has
+    // read it all, which is after the engine saw the peer's close_notify behind that data.
+    private boolean dataSent;
+    private boolean dataReceived;
+    private boolean peerClosePending;
     // TLS 1.2 only (RFC 5246): the classic story, told in its own order.
     private boolean tls12;
     private boolean extendedMasterSecret;
@@ -88,8 +93,13 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
     private byte[] serverEcdhPublic;
     private List<X509Certificate> serverChain = List.of();
     private String certificateVerdict;
+    /** TLS 1.2: this handshake is abbreviated (RFC 5246 §7.3), resuming by session id or ticket. */
+    private boolean tls12Resumed;
 
-    /** Explains to {@code out}, without knowing the trust anchors. */
+    /**
+     * Explains to {@code out}, without knowing the trust anchors.
+     * @param out where the text goes
+     */
     public HandshakeExplainer(PrintStream out) {
         this(out, null);
     }
@@ -97,18 +107,30 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
     /**
      * Explains to {@code out}; with {@code trust} (the client's verifier) step 3 names the
      * trusted CA that anchors the server's chain.
+     * @param out where the text goes
+     * @param trust the client's trust anchors, or null
      */
     public HandshakeExplainer(PrintStream out, CertificateVerifier trust) {
         this.out = out;
         this.trust = trust;
     }
 
-    /** Sets {@code explainer} as the builder's trace and key log (replacing what was there). */
+    /**
+     * Sets {@code explainer} as the builder's trace and key log (replacing what was there).
+     * @param builder the configuration being built
+     * @param explainer the explainer
+     * @return the builder
+     */
     public static TlsConfig.Builder explain(TlsConfig.Builder builder, HandshakeExplainer explainer) {
         return builder.trace(explainer).keyLog(explainer);
     }
 
-    /** {@code config} with {@code explainer} added beside its trace and key log (a --keylog file keeps working). */
+    /**
+     * {@code config} with {@code explainer} added beside its trace and key log (a --keylog file keeps working).
+     * @param config the configuration
+     * @param explainer the explainer
+     * @return the configuration with the explainer wired in
+     */
     public static TlsConfig wire(TlsConfig config, HandshakeExplainer explainer) {
         HandshakeTrace before = config.trace();
         KeyLog keyLog = config.keyLog();
@@ -132,8 +154,9 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
         return config.toBuilder().trace(trace).keyLog(log).build();
     }
 
-    /** What was explained so far, one entry per connection. */
+    /** {@return what was explained so far, one entry per connection} */
     public synchronized List<Explanation> explanations() {
+        tellPendingPeerClose();
         return List.copyOf(explanations);
     }
 
@@ -172,16 +195,25 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
             case 13 -> {
                 if (tls12) {
                     enter(2, "Optional: CertificateRequest", "RFC 5246 §7.4.4");
-                    say(them(outbound) + " asks for a client certificate (mutual TLS), in the clear.");
+                    say(them(outbound) + " asks for a client certificate (mutual TLS), in the clear: the certificate"
+                            + " types and signature algorithms it accepts, and the names of the CAs it trusts for clients."
+                            + " The client answers after ServerHelloDone with its Certificate (maybe empty), and after its"
+                            + " ClientKeyExchange with a CertificateVerify.");
                     show(outbound, encoded, "RFC 5246 §7.4.4");
                     return;
                 }
                 enter(2, "Optional: CertificateRequest", "RFC 8446 §4.3.2");
-                say(them(outbound) + " asks for a client certificate (mutual TLS).");
+                say(them(outbound) + " asks for a client certificate (mutual TLS): signature_algorithms it accepts"
+                        + " and certificate_authorities, the names of the CAs it trusts for clients. The client answers"
+                        + " after the server's Finished with its Certificate (maybe empty) and CertificateVerify.");
                 show(outbound, encoded, "RFC 8446 §4.3.2");
             }
             case 11 -> certificate(outbound, encoded);
             case 15 -> {
+                if (client != null && (client == outbound)) {
+                    clientCertificateVerify(outbound, encoded);
+                    return;
+                }
                 enter(3, "Certificate check: CertificateVerify", "RFC 8446 §4.4.3");
                 say(sender(outbound) + " signs the transcript hash (\"TLS 1.3, server CertificateVerify\" || hash of"
                         + " ClientHello..Certificate) with the certificate's private key: proof of owning the"
@@ -190,7 +222,15 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
                 show(outbound, encoded, "RFC 8446 §4.4.3");
             }
             case 4 -> {
-                enter(7, "Resumption: NewSessionTicket", "RFC 8446 §4.6.1");
+                if (tls12) {
+                    enter(7, "NewSessionTicket", "RFC 5077 §3.3");
+                    say(sender(outbound) + " sends a session ticket, just before its ChangeCipherSpec: the session's"
+                            + " master secret, suite and name, sealed (AES-256-GCM) with a key only the server knows. The"
+                            + " client stores it and presents it next time; the server keeps no state (RFC 5077 §3.3, §4).");
+                    show(outbound, encoded, "RFC 5077 §3.3");
+                    return;
+                }
+                enter(7, "NewSessionTicket", "RFC 8446 §4.6.1");
                 say(sender(outbound) + " sends a session ticket after the handshake. A later connection may offer it"
                         + " in pre_shared_key (RFC 8446 §2.2) and skip the certificate; TLS 1.2 resumed by session id"
                         + " (RFC 5246 §7.3) or by ticket (RFC 5077).");
@@ -238,9 +278,11 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
                     + " TLS 1.3 has no such message (it may send a dummy one only to calm middleboxes, RFC 8446 D.4).");
         }
         if (text.equals("peer sent close_notify")) {
-            enter(6, "Close", tls12 ? "RFC 5246 §7.2.1" : "RFC 8446 §6.1");
-            say("The peer sent close_notify: it sends no more data. The engine answers with close_notify unless it"
-                    + " sent one already; then the traffic keys are discarded.");
+            if (dataSent && !dataReceived) {
+                peerClosePending = true; // told after the data it followed, once the program reports it
+            } else {
+                peerClose();
+            }
             return;
         }
         say("engine: " + text);
@@ -284,6 +326,8 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
     /**
      * The program sent ({@code outbound}) or received {@code plaintext} as application data:
      * step 6 shows what travels on the wire for it.
+     * @param outbound true when we sent it
+     * @param plaintext the application data
      */
     public synchronized void applicationData(boolean outbound, byte[] plaintext) {
         applicationData(outbound, plaintext, plaintext.length);
@@ -292,17 +336,32 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
     /**
      * As {@link #applicationData(boolean, byte[])} for a stream: {@code start} is its first
      * bytes (for the first line), {@code totalLength} how many there were in all.
+     * @param outbound true when we sent it
+     * @param start the first bytes of the stream
+     * @param totalLength the stream's length in bytes
      */
     public synchronized void applicationData(boolean outbound, byte[] start, long totalLength) {
         byte[] plaintext = start;
         if (current == null) {
             return;
         }
+        if (outbound) {
+            dataSent = true;
+        } else {
+            dataReceived = true;
+        }
         if (tls12) {
             tls12ApplicationData(outbound, plaintext, totalLength);
-            return;
+        } else {
+            tls13ApplicationData(outbound, plaintext, totalLength);
         }
-        enter(6, "Encrypted application data", "RFC 8446 §5.2");
+        if (!outbound) {
+            tellPendingPeerClose();
+        }
+    }
+
+    private void tls13ApplicationData(boolean outbound, byte[] plaintext, long totalLength) {
+        enterApplicationData("RFC 8446 §5.2");
         if (!applicationDataExplained) {
             applicationDataExplained = true;
             say("Each TLSCiphertext record: opaque_type = application_data (23), legacy_record_version = 0x0303,"
@@ -329,11 +388,37 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
         enter(6, "Close", tls12 ? "RFC 5246 §7.2.1" : "RFC 8446 §6.1");
         say("we send close_notify, an alert encrypted like data, so an attacker cannot fake the end of the"
                 + " stream (a truncation attack). Then the traffic keys are discarded.");
+        tellPendingPeerClose();
+    }
+
+    /** Step 6's data heading, once; after an interlude (a NewSessionTicket, a KeyUpdate) it goes on as "continued". */
+    private void enterApplicationData(String rfc) {
+        String title = "Encrypted application data";
+        if (applicationDataExplained && !(step != null && step.number() == 6 && step.title().startsWith(title))) {
+            title += ", continued";
+        }
+        enter(6, title, rfc);
+    }
+
+    private void tellPendingPeerClose() {
+        if (peerClosePending) {
+            peerClosePending = false;
+            peerClose();
+        }
+    }
+
+    private void peerClose() {
+        enter(6, "Close", tls12 ? "RFC 5246 §7.2.1" : "RFC 8446 §6.1");
+        say("The peer sent close_notify: it sends no more data. The engine answers with close_notify unless it"
+                + " sent one already; then the traffic keys are discarded.");
     }
 
     // ------------------------------------------------------------------ the steps
 
     private void startConnection(boolean weAreClient) {
+        tellPendingPeerClose(); // still the previous connection's
+        dataSent = false;
+        dataReceived = false;
         client = weAreClient;
         helloRetry = false;
         clientHello = null;
@@ -351,6 +436,7 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
         serverEcdhPublic = null;
         serverChain = List.of();
         certificateVerdict = null;
+        tls12Resumed = false;
         current = new Explanation((weAreClient ? "client" : "server") + " side: connection "
                 + (explanations.size() + 1));
         explanations.add(current);
@@ -427,6 +513,48 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
             say("  extensions      : " + names);
         }
         show(outbound, encoded, tls12Hello(ch) ? "RFC 5246 §7.4.1.2" : "RFC 8446 §4.1.2");
+        if (ch != null) {
+            resumptionOffer(ch);
+        }
+    }
+
+    /** The resumption step when a ClientHello offers a TLS 1.3 ticket (PSK) or a TLS 1.2 ticket. */
+    private void resumptionOffer(ClientHello ch) {
+        Extension psk = ch.extension(ExtensionType.PRE_SHARED_KEY);
+        Extension ticket = ch.extension(ExtensionType.SESSION_TICKET);
+        if (psk != null) {
+            enter(7, "the client offers a ticket as a pre-shared key", "RFC 8446 §4.2.11, §4.2.9");
+            try {
+                WireReader r = psk.reader();
+                WireReader ids = r.sub16("identities");
+                while (ids.hasRemaining()) {
+                    byte[] identity = ids.vector16();
+                    long age = ids.u32();
+                    say("  ticket          : " + HexDump.truncated(identity, 8)
+                            + " (the server's sealed session state; the client cannot read it)");
+                    say("  obfuscated age  : " + age + " = (ms since the ticket arrived + ticket_age_add) mod 2^32,"
+                            + " so an observer cannot link the two connections by the age (RFC 8446 §4.2.11.1)");
+                }
+                WireReader bs = r.sub16("binders");
+                while (bs.hasRemaining()) {
+                    say("  binder          : " + HexDump.truncated(bs.vector8(), 8));
+                }
+            } catch (TlsException e) {
+                say("  undecodable: " + e.getMessage());
+            }
+            say("The binder is HMAC(finished_key from the PSK's \"res binder\" key, Transcript-Hash(ClientHello up to the"
+                    + " binders)): proof that the client holds the ticket's PSK, tied to this very ClientHello (RFC 8446"
+                    + " §4.2.11.2). psk_key_exchange_modes says psk_dhe_ke: resume, but still run a fresh ECDHE exchange,"
+                    + " so the resumed connection keeps forward secrecy. pre_shared_key is always the last extension.");
+            say("Classic story: a TLS 1.2 client resumed by sending the session id (RFC 5246 §7.3) and the server"
+                    + " kept the master secret; a TLS 1.3 server keeps nothing: the state travels sealed in the ticket.");
+        } else if (ticket != null && ticket.data().length > 0) {
+            enter(7, "the client offers a session ticket", "RFC 5077 §3.4");
+            say("  ticket          : " + HexDump.truncated(ticket.data(), 8)
+                    + " (the session state the server sealed with its ticket key: master secret, suite, name)");
+            say("The client also sends a fresh session id: if the server can open the ticket it echoes that id and"
+                    + " both sides skip straight to ChangeCipherSpec and Finished with the ticket's master secret.");
+        }
     }
 
     private void serverHello(boolean outbound, byte[] encoded) {
@@ -490,9 +618,12 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
                 keyExchange(serverShare);
             }
             if (sh.extension(ExtensionType.PRE_SHARED_KEY) != null) {
-                enter(7, "Resumption: the server accepted a pre-shared key", "RFC 8446 §2.2, §4.2.11");
-                say("ServerHello carries pre_shared_key: this handshake resumes an earlier session from its ticket;"
-                        + " no certificate follows.");
+                enter(7, "the server accepted a pre-shared key", "RFC 8446 §2.2, §4.2.11");
+                say("ServerHello carries pre_shared_key: this handshake resumes an earlier session from its ticket."
+                        + " No Certificate and no CertificateVerify follow (steps 2 and 3 shrink to nothing): the server"
+                        + " proves itself by knowing the PSK inside the ticket, which only the holder of its ticket key"
+                        + " could open. The key schedule starts from Early Secret = HKDF-Extract(0, PSK) instead of"
+                        + " zeros, and the ECDHE shared secret above still goes in (psk_dhe_ke).");
             }
         } else {
             show(outbound, encoded, "RFC 8446 §4.1.3");
@@ -570,9 +701,23 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
             names.add(ExtensionType.name(e.type()));
         }
         say("  extensions      : " + names);
-        say("The rest of step 2 follows in the clear: Certificate, "
-                + (rsaKeyExchange() ? "" : "ServerKeyExchange (ECDHE), ") + "ServerHelloDone.");
+        tls12Resumed = sh.legacySessionIdEcho().length > 0 && clientHello != null
+                && Arrays.equals(sh.legacySessionIdEcho(), clientHello.legacySessionId());
+        if (!tls12Resumed) {
+            say("The rest of step 2 follows in the clear: Certificate, "
+                    + (rsaKeyExchange() ? "" : "ServerKeyExchange (ECDHE), ") + "ServerHelloDone.");
+        }
         show(outbound, encoded, "RFC 5246 §7.4.1.3");
+        if (tls12Resumed) {
+            boolean byTicket = clientHello.extension(ExtensionType.SESSION_TICKET) != null
+                    && clientHello.extension(ExtensionType.SESSION_TICKET).data().length > 0;
+            enter(7, "the abbreviated handshake", byTicket ? "RFC 5077 §3.1, RFC 5246 §7.3" : "RFC 5246 §7.3");
+            say("The server echoes the session id the client offered: it resumes the earlier session "
+                    + (byTicket ? "sealed in the client's ticket (RFC 5077)" : "kept in its session cache (RFC 5246 §7.3)")
+                    + ". No Certificate, no key exchange, no premaster secret: steps 2 to 4 are skipped, and the"
+                    + " server sends ChangeCipherSpec and Finished at once. This is the seed's \"resume with the session id"
+                    + " and skip the full handshake\": one round trip and no public-key operation.");
+        }
     }
 
     private void serverKeyExchange(boolean outbound, byte[] encoded) {
@@ -667,7 +812,10 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
         if (suite != null) {
             say("PRF = P_" + suite.hmacName().replace("Hmac", "") + ": HMAC chained to any length (RFC 5246 §5)");
         }
-        if (extendedMasterSecret) {
+        if (tls12Resumed) {
+            say("master_secret = the resumed session's master secret, unchanged (RFC 5246 §7.3): there is no premaster"
+                    + " secret this time. Only the key block is new, because both randoms are.");
+        } else if (extendedMasterSecret) {
             say("master_secret = " + prf + "(premaster_secret, \"extended master secret\", session_hash)[0..47]");
             say("  session_hash  = Hash(ClientHello .. ClientKeyExchange): the master secret is bound to this whole"
                     + " handshake (RFC 7627 §4), not only to the randoms as in RFC 5246 §8.1 (\"master secret\","
@@ -710,7 +858,7 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
     }
 
     private void tls12ApplicationData(boolean outbound, byte[] plaintext, long totalLength) {
-        enter(6, "Encrypted application data", "RFC 5246 §6.2.3.3");
+        enterApplicationData("RFC 5246 §6.2.3.3");
         boolean gcm = suite == null || suite.isAesGcm();
         int explicitNonce = gcm ? 8 : 0;
         if (!applicationDataExplained) {
@@ -767,9 +915,11 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
     }
 
     private void certificate(boolean outbound, byte[] encoded) {
-        String rfc = tls12 ? "RFC 5246 §7.4.2" : "RFC 8446 §4.4.2";
-        enter(2, "ServerHello continued: Certificate", rfc);
         boolean fromServer = client != null && (client ? !outbound : outbound);
+        String rfc = !fromServer && client != null ? (tls12 ? "RFC 5246 §7.4.6" : "RFC 8446 §4.4.2")
+                : tls12 ? "RFC 5246 §7.4.2" : "RFC 8446 §4.4.2";
+        enter(2, fromServer || client == null ? "ServerHello continued: Certificate"
+                : "Optional: the client's certificate (mutual TLS)", rfc);
         say(sender(outbound) + " sends " + (fromServer ? "its" : "the client's") + " certificate chain, leaf first,"
                 + (tls12 ? " in the clear (TLS 1.3 encrypts it under the handshake keys):"
                         : " encrypted under the handshake keys (TLS 1.2 sent it in the clear):"));
@@ -801,7 +951,11 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
                     + keyDescription(c) + "; names " + altNames(c));
         }
         if (chain.isEmpty()) {
-            say("  (no certificate)");
+            say(fromServer || client == null ? "  (no certificate)" : "  (no certificate: the client has none that fits the"
+                    + " request; the server decides whether to go on without a client identity)");
+        } else if (!fromServer && client != null) {
+            say("  The server checks this chain against the CAs it trusts for clients (the clientAuth extended key"
+                    + " usage if present; no host name).");
         }
         show(outbound, encoded, rfc);
         peerChain = chain;
@@ -898,6 +1052,17 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
         step.items().add(new Explanation.Message(outbound, name, encoded.clone(), fields, rfc));
         out.println((outbound ? ">>> sent " : "<<< received ") + name + ", " + encoded.length + " bytes:");
         out.print(HexDump.render(encoded, fields, "    "));
+    }
+
+    /** The client proves it holds its certificate's key (RFC 8446 §4.4.3, RFC 5246 §7.4.8). */
+    private void clientCertificateVerify(boolean outbound, byte[] encoded) {
+        String rfc = tls12 ? "RFC 5246 §7.4.8" : "RFC 8446 §4.4.3";
+        enter(2, "Optional: the client's certificate (mutual TLS)", rfc);
+        say(sender(outbound) + " signs with its certificate's private key " + (tls12
+                ? "all handshake messages so far (ClientHello .. ClientKeyExchange), not their hash"
+                : "\"TLS 1.3, client CertificateVerify\" || the transcript hash (ClientHello .. client Certificate)")
+                + ": proof that it owns the certificate. A bad signature is decrypt_error.");
+        show(outbound, encoded, rfc);
     }
 
     private String sender(boolean outbound) {

@@ -23,7 +23,13 @@ public final class HexDump {
     private HexDump() {
     }
 
-    /** The dump of {@code message} annotated with {@code root}'s fields, each line starting with {@code indent}. */
+    /**
+     * The dump of {@code message} annotated with {@code root}'s fields, each line starting with {@code indent}.
+     * @param message the message bytes
+     * @param root the message's fields
+     * @param indent the prefix of every line
+     * @return the annotated dump
+     */
     public static String render(byte[] message, Field root, String indent) {
         StringBuilder out = new StringBuilder();
         for (Field f : root.children()) {
@@ -67,12 +73,21 @@ public final class HexDump {
         }
     }
 
-    /** Plain hex of {@code b}, for the summaries. */
+    /**
+     * Plain hex of {@code b}, for the summaries.
+     * @param b the bytes
+     * @return lower-case hex
+     */
     public static String hex(byte[] b) {
         return MessageFields.hex(b);
     }
 
-    /** The first {@code n} bytes in hex and the full length: {@code 3f2a9c01... (32 bytes)}. */
+    /**
+     * The first {@code n} bytes in hex and the full length: {@code 3f2a9c01... (32 bytes)}.
+     * @param b the bytes
+     * @param n how many to show
+     * @return the truncated hex
+     */
     public static String truncated(byte[] b, int n) {
         if (b.length <= n) {
             return hex(b) + " (" + b.length + " bytes)";
@@ -80,7 +95,11 @@ public final class HexDump {
         return MessageFields.hex(java.util.Arrays.copyOf(b, n)) + "... (" + b.length + " bytes)";
     }
 
-    /** Every leaf of {@code root}, depth first: the fields that own bytes. */
+    /**
+     * Every leaf of {@code root}, depth first: the fields that own bytes.
+     * @param root the field tree
+     * @param into where the leaves are added
+     */
     public static void leaves(Field root, List<Field> into) {
         if (!root.hasChildren()) {
             into.add(root);

@@ -17,12 +17,21 @@ public final class HtmlPage {
     private HtmlPage() {
     }
 
-    /** Writes the page for {@code explanations} to {@code file} (UTF-8). */
+    /**
+     * Writes the page for {@code explanations} to {@code file} (UTF-8).
+     * @param file where to write
+     * @param explanations the connections
+     * @throws IOException when the file cannot be written
+     */
     public static void write(Path file, List<Explanation> explanations) throws IOException {
         Files.writeString(file, render(explanations), StandardCharsets.UTF_8);
     }
 
-    /** The page for {@code explanations}, one section per connection. */
+    /**
+     * The page for {@code explanations}, one section per connection.
+     * @param explanations the connections
+     * @return the HTML page
+     */
     public static String render(List<Explanation> explanations) {
         StringBuilder h = new StringBuilder(64 * 1024);
         h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")

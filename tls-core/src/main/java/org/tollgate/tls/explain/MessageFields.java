@@ -29,7 +29,11 @@ public final class MessageFields {
     private MessageFields() {
     }
 
-    /** The message, read with the TLS 1.3 layouts, as one field whose children are the 4-byte header and the body's fields. */
+    /**
+     * The message, read with the TLS 1.3 layouts, as one field whose children are the 4-byte header and the body's fields.
+     * @param message a whole handshake message
+     * @return its field tree
+     */
     public static Field of(byte[] message) {
         return of(message, false, false);
     }
@@ -38,6 +42,10 @@ public final class MessageFields {
      * The message read with the layouts of TLS 1.2 (RFC 5246 §7.4) when {@code tls12}, else
      * of TLS 1.3. {@code rsaKeyExchange} says how a TLS 1.2 ClientKeyExchange is laid out
      * (EncryptedPreMasterSecret, RFC 5246 §7.4.7.1, or an ECPoint, RFC 8422 §5.7).
+     * @param message a whole handshake message
+     * @param tls12 true for the TLS 1.2 layouts
+     * @param rsaKeyExchange true when a TLS 1.2 ClientKeyExchange holds an RSA-encrypted premaster secret
+     * @return its field tree
      */
     public static Field of(byte[] message, boolean tls12, boolean rsaKeyExchange) {
         List<Field> fields = new ArrayList<>();
@@ -73,7 +81,11 @@ public final class MessageFields {
         return new Field(0, message.length, typeName(type), "", fields);
     }
 
-    /** RFC 8446 §4 HandshakeType names, and the TLS 1.2 ones of RFC 5246 §7.4. */
+    /**
+     * RFC 8446 §4 HandshakeType names, and the TLS 1.2 ones of RFC 5246 §7.4.
+     * @param type the HandshakeType byte
+     * @return the message name, or "unknown(N)"
+     */
     public static String typeName(int type) {
         return switch (type) {
             case 0 -> "HelloRequest";
@@ -252,7 +264,17 @@ public final class MessageFields {
                 if (where == Where.SERVER_HELLO) {
                     c.u16("selected_identity", v -> "the server resumes with PSK number " + v);
                 } else {
-                    c.rest("OfferedPsks", "identities (tickets) and their binders (RFC 8446 §4.2.11)");
+                    c.vector16List("identities", 7, (cc, i) -> cc.struct("PskIdentity " + i, p -> {
+                        p.vector16("identity", b -> b.length + "-byte ticket, sealed by the server: opaque to the client");
+                        p.u32("obfuscated_ticket_age", v -> "ticket age in ms + ticket_age_add, mod 2^32 (RFC 8446 §4.2.11.1)");
+                    }));
+                    c.vector16List("binders", 33, (cc, i) -> cc.vector8("PskBinderEntry " + i,
+                            b -> b.length + "-byte HMAC over the ClientHello up to the binders (RFC 8446 §4.2.11.2)"));
+                }
+            }
+            case ExtensionType.SESSION_TICKET -> {
+                if (c.remaining() > 0) {
+                    c.rest("ticket", "the session ticket the server issued earlier, presented to resume (RFC 5077 §3.2)");
                 }
             }
             default -> {

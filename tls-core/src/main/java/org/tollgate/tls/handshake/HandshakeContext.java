@@ -78,6 +78,8 @@ public final class HandshakeContext {
     HandshakeSummary.Resumption resumption;
     /** TLS 1.3: the PSK both sides agreed on (RFC 8446 §4.2.11), or null for a full handshake. */
     byte[] psk;
+    /** Server, TLS 1.3: the ClientHello's psk_key_exchange_modes lists psk_dhe_ke, so tickets are of use to it. */
+    boolean clientAllowsPskDhe;
     /** Client, TLS 1.3: the ticket offered in pre_shared_key, or null. */
     org.tollgate.tls.SessionCache.Session offeredTicket;
     /** TLS 1.2 (RFC 5077): the ServerHello promised a NewSessionTicket. */

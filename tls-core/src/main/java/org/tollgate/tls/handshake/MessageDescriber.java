@@ -42,6 +42,10 @@ final class MessageDescriber {
                         return "end of the server's flight";
                     case HandshakeType.CLIENT_KEY_EXCHANGE:
                         return (message.length - 4) + " bytes: the RSA-encrypted premaster secret, or the client's ECDHE public key";
+                    case HandshakeType.NEW_SESSION_TICKET: {
+                        Tls12NewSessionTicket t = Tls12NewSessionTicket.decode(HandshakeContext.body(message));
+                        return "lifetime hint " + t.lifetimeHint() + "s, ticket " + t.ticket().length + " bytes (RFC 5077)";
+                    }
                     default:
                         break;
                 }

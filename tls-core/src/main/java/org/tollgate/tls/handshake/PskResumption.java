@@ -230,6 +230,7 @@ final class PskResumption {
      */
     static Accepted accept(HandshakeContext ctx, ClientHello ch, byte[] message, CipherSuite suite, boolean afterRetry)
             throws TlsException {
+        ctx.clientAllowsPskDhe = allowsPskDhe(ch);
         Extension pskExt = ch.extension(ExtensionType.PRE_SHARED_KEY);
         if (pskExt == null) {
             return null;
@@ -273,11 +274,7 @@ final class PskResumption {
             ctx.note("client offers a ticket; this server issues none: full handshake");
             return null;
         }
-        boolean dhe = false;
-        for (byte m : modes) {
-            dhe |= m == PSK_DHE_KE;
-        }
-        if (!dhe) {
+        if (!ctx.clientAllowsPskDhe) {
             ctx.note("client allows only psk_ke (no ECDHE), which this server does not do: full handshake");
             return null;
         }
@@ -304,6 +301,20 @@ final class PskResumption {
             return new Accepted(i, state);
         }
         return null;
+    }
+
+    /** True when the ClientHello's psk_key_exchange_modes lists psk_dhe_ke (a malformed list is checked later). */
+    private static boolean allowsPskDhe(ClientHello ch) {
+        Extension modes = ch.extension(ExtensionType.PSK_KEY_EXCHANGE_MODES);
+        if (modes == null || modes.data().length < 1) {
+            return false;
+        }
+        for (int i = 1; i < modes.data().length; i++) {
+            if (modes.data()[i] == PSK_DHE_KE) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Why a ticket cannot resume this handshake, or null when it can. */
@@ -349,6 +360,11 @@ final class PskResumption {
     static void sendTickets(HandshakeContext ctx) throws TlsException {
         TicketKeys keys = serverTicketKeys(ctx);
         if (keys == null || ctx.config.ticketCount() == 0) {
+            return;
+        }
+        if (!ctx.clientAllowsPskDhe) {
+            // RFC 8446 §4.2.9: no tickets the client could not use (it did not offer psk_dhe_ke).
+            ctx.note("no NewSessionTicket: the client did not offer psk_dhe_ke in psk_key_exchange_modes");
             return;
         }
         long lifetime = ctx.config.ticketLifetime().toSeconds();

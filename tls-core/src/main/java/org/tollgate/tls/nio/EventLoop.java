@@ -38,13 +38,18 @@ public final class EventLoop implements Executor, AutoCloseable {
         /**
          * {@code key.readyOps()} says what is ready; {@code key.interestOps(...)} changes what
          * to wait for. An exception escaping here is logged and the channel closed.
+         * @param key the ready key
+         * @throws IOException to have the channel closed
          */
         void ready(SelectionKey key) throws IOException;
     }
 
     /** A scheduled task that has not run yet can be cancelled. */
     public interface Timer {
-        /** Stops the task from running; false if it already ran or was cancelled. */
+        /**
+         * Stops the task from running; false if it already ran or was cancelled.
+         * @return whether this call cancelled it
+         */
         boolean cancel();
     }
 
@@ -57,7 +62,11 @@ public final class EventLoop implements Executor, AutoCloseable {
     private volatile boolean running = true;
     private long timerSequence;
 
-    /** Opens a selector and starts the loop thread (a daemon thread named {@code name}). */
+    /**
+     * Opens a selector and starts the loop thread (a daemon thread named {@code name}).
+     * @param name the thread's name
+     * @throws IOException when no selector can be opened
+     */
     public EventLoop(String name) throws IOException {
         this.selector = Selector.open();
         this.thread = new Thread(this::run, name);
@@ -65,7 +74,7 @@ public final class EventLoop implements Executor, AutoCloseable {
         this.thread.start();
     }
 
-    /** True when called from this loop's thread. */
+    /** {@return true when called from this loop's thread} */
     public boolean inEventLoop() {
         return Thread.currentThread() == thread;
     }
@@ -75,6 +84,10 @@ public final class EventLoop implements Executor, AutoCloseable {
      * Safe from any thread; the future completes on the loop thread with the key, or
      * exceptionally if the channel could not be registered (then it is closed). Called on
      * the loop thread, it registers at once and the future is already complete.
+     * @param channel the channel
+     * @param ops the interest set, e.g. {@code OP_READ}
+     * @param handler called when the channel is ready
+     * @return the key, once registered
      */
     public CompletableFuture<SelectionKey> register(SelectableChannel channel, int ops, Handler handler) {
         Objects.requireNonNull(handler);
@@ -114,7 +127,12 @@ public final class EventLoop implements Executor, AutoCloseable {
         }
     }
 
-    /** Runs {@code task} on the loop thread after {@code delay}, unless cancelled first. Safe from any thread. */
+    /**
+     * Runs {@code task} on the loop thread after {@code delay}, unless cancelled first. Safe from any thread.
+     * @param delay how long to wait
+     * @param task what to run
+     * @return a handle to cancel it
+     */
     public Timer schedule(Duration delay, Runnable task) {
         Objects.requireNonNull(task);
         long deadline = System.nanoTime() + Math.max(0, delay.toNanos());
@@ -131,7 +149,7 @@ public final class EventLoop implements Executor, AutoCloseable {
         return t;
     }
 
-    /** Number of channels registered with this loop (approximate when called from another thread). */
+    /** {@return the number of channels registered with this loop (approximate when called from another thread)} */
     public int registeredChannels() {
         try {
             return selector.keys().size();

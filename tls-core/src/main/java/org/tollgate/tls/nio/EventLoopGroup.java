@@ -13,12 +13,21 @@ public final class EventLoopGroup implements AutoCloseable {
     private final List<EventLoop> loops;
     private final AtomicInteger next = new AtomicInteger();
 
-    /** One loop per available processor. */
+    /**
+     * One loop per available processor.
+     * @param namePrefix the prefix of the thread names
+     * @throws IOException when a selector cannot be opened
+     */
     public EventLoopGroup(String namePrefix) throws IOException {
         this(Runtime.getRuntime().availableProcessors(), namePrefix);
     }
 
-    /** {@code size} loops whose threads are named {@code namePrefix-0}, {@code namePrefix-1}, ... */
+    /**
+     * {@code size} loops whose threads are named {@code namePrefix-0}, {@code namePrefix-1}, ...
+     * @param size the number of loops
+     * @param namePrefix the prefix of the thread names
+     * @throws IOException when a selector cannot be opened
+     */
     public EventLoopGroup(int size, String namePrefix) throws IOException {
         if (size < 1) {
             throw new IllegalArgumentException("an event loop group needs at least one loop, not " + size);
@@ -35,16 +44,17 @@ public final class EventLoopGroup implements AutoCloseable {
         this.loops = List.copyOf(list);
     }
 
-    /** The next loop, round robin. */
+    /** {@return the next loop, round robin} */
     public EventLoop next() {
         return loops.get(Math.floorMod(next.getAndIncrement(), loops.size()));
     }
 
+    /** {@return the number of loops} */
     public int size() {
         return loops.size();
     }
 
-    /** Every loop, in order. */
+    /** {@return every loop, in order} */
     public List<EventLoop> loops() {
         return loops;
     }

@@ -93,28 +93,50 @@ public final class TlsChannel implements ByteChannel {
     private volatile boolean closed;
     private volatile TlsIOException failure;
 
-    /** Binds {@code engine} to {@code socket}; the socket should be connected (or connecting, non-blocking). */
+    /**
+     * Binds {@code engine} to {@code socket}; the socket should be connected (or connecting, non-blocking).
+     * @param socket the TCP connection
+     * @param engine a fresh client or server engine
+     */
     public TlsChannel(SocketChannel socket, TlsEngine engine) {
         this.socket = Objects.requireNonNull(socket);
         this.engine = Objects.requireNonNull(engine);
     }
 
-    /** A client connection to {@code host} (the SNI name and the name the certificate must match). */
+    /**
+     * A client connection to {@code host} (the SNI name and the name the certificate must match).
+     * @param socket the TCP connection
+     * @param config the configuration
+     * @param host the server's name
+     * @return the channel
+     */
     public static TlsChannel client(SocketChannel socket, TlsConfig config, String host) {
         return new TlsChannel(socket, TlsEngine.client(config, host));
     }
 
-    /** As {@link #client(SocketChannel, TlsConfig, String)}, resuming sessions cached for host:port. */
+    /**
+     * As {@link #client(SocketChannel, TlsConfig, String)}, resuming sessions cached for host:port.
+     * @param socket the TCP connection
+     * @param config the configuration
+     * @param host the server's name
+     * @param port the server's port
+     * @return the channel
+     */
     public static TlsChannel client(SocketChannel socket, TlsConfig config, String host, int port) {
         return new TlsChannel(socket, TlsEngine.client(config, host, port));
     }
 
-    /** A server connection, for an accepted socket. */
+    /**
+     * A server connection, for an accepted socket.
+     * @param socket the accepted connection
+     * @param config the configuration, with a certificate
+     * @return the channel
+     */
     public static TlsChannel server(SocketChannel socket, TlsConfig config) {
         return new TlsChannel(socket, TlsEngine.server(config));
     }
 
-    /** The socket underneath, e.g. to register it with a selector. */
+    /** {@return the socket underneath, e.g. to register it with a selector} */
     public SocketChannel socket() {
         return socket;
     }
@@ -122,25 +144,27 @@ public final class TlsChannel implements ByteChannel {
     /**
      * The engine, for status ({@code summary()}, {@code isInboundClosed()}, ...). Reading or
      * writing through it directly would bypass this channel's buffers and locks.
+     * @return the engine
      */
     public TlsEngine engine() {
         return engine;
     }
 
-    /** What the handshake agreed on, or null before it completes. */
+    /** {@return what the handshake agreed on, or null before it completes} */
     public HandshakeSummary summary() {
         synchronized (engine) {
             return engine.summary();
         }
     }
 
+    /** {@return whether the handshake is complete} */
     public boolean isHandshakeComplete() {
         synchronized (engine) {
             return engine.isHandshakeComplete();
         }
     }
 
-    /** The peer's address, or null if the socket is closed or unconnected. */
+    /** {@return the peer's address, or null if the socket is closed or unconnected} */
     public SocketAddress remoteAddress() {
         try {
             return socket.getRemoteAddress();
@@ -156,6 +180,8 @@ public final class TlsChannel implements ByteChannel {
      * complete and our last flight is sent; false when a non-blocking socket has no more
      * to read or cannot take more output yet (see {@link #wantsWrite()}). A blocking socket
      * returns only when done. Reads and writes call it implicitly.
+     * @return true once the handshake is complete and flushed
+     * @throws IOException on a socket error, or a {@link TlsIOException} on a protocol failure
      */
     public boolean handshake() throws IOException {
         // Lock order: readLock (if held) -> handshakeLock -> writeLock. A writer never waits
@@ -258,6 +284,7 @@ public final class TlsChannel implements ByteChannel {
     /**
      * True when the peer closed the TCP connection without sending close_notify first, so
      * a length-delimited-by-close message may have been cut short (RFC 8446 §6.1).
+     * @return whether the stream was cut without close_notify
      */
     public boolean isTruncated() {
         return eofWithoutCloseNotify;
@@ -345,6 +372,8 @@ public final class TlsChannel implements ByteChannel {
     /**
      * Writes pending encrypted bytes to the socket; true when none remain. A non-blocking
      * caller registers {@code OP_WRITE} while it returns false.
+     * @return whether everything was written
+     * @throws IOException on a socket error
      */
     public boolean flush() throws IOException {
         writeLock.lock();
@@ -356,7 +385,7 @@ public final class TlsChannel implements ByteChannel {
         }
     }
 
-    /** True while encrypted bytes wait for the socket (a selector user then wants {@code OP_WRITE}). */
+    /** {@return true while encrypted bytes wait for the socket (a selector user then wants {@code OP_WRITE})} */
     public boolean wantsWrite() {
         if (closed) {
             return false;
@@ -430,6 +459,8 @@ public final class TlsChannel implements ByteChannel {
      * Queues close_notify (RFC 8446 §6.1) and tries to send it; the socket stays open to
      * receive the peer's close_notify. Returns true when it was sent; on a non-blocking
      * socket call {@link #flush()} while {@link #wantsWrite()}.
+     * @return whether close_notify was fully sent
+     * @throws IOException on a socket error
      */
     public boolean shutdownOutput() throws IOException {
         writeLock.lock();

@@ -14,17 +14,21 @@ public class TlsIOException extends IOException {
 
     private final transient TlsException tlsException;
 
+    /**
+     * Wraps a protocol failure for I/O callers.
+     * @param cause the TLS failure, with its alert
+     */
     public TlsIOException(TlsException cause) {
         super(cause.toString(), cause);
         this.tlsException = cause;
     }
 
-    /** The protocol failure: its alert, who sent it, and the message. */
+    /** {@return the protocol failure: its alert, who sent it, and the message} */
     public TlsException tlsException() {
         return tlsException;
     }
 
-    /** Shorthand for {@code tlsException().alert()}. */
+    /** {@return the alert, as {@code tlsException().alert()}} */
     public Alert alert() {
         return tlsException.alert();
     }

@@ -156,7 +156,13 @@ final class DeterministicConnection {
      */
     static void run(TlsConfig client, TlsConfig server, HandshakeExplainer clientSide, HandshakeExplainer serverSide)
             throws TlsException {
-        TlsEngine c = TlsEngine.client(client, "localhost");
+        run(client, server, clientSide, serverSide, -1);
+    }
+
+    /** As above, to "localhost:{@code port}" when the port is positive: the client then keeps and offers tickets. */
+    static void run(TlsConfig client, TlsConfig server, HandshakeExplainer clientSide, HandshakeExplainer serverSide,
+                    int port) throws TlsException {
+        TlsEngine c = port > 0 ? TlsEngine.client(client, "localhost", port) : TlsEngine.client(client, "localhost");
         TlsEngine s = TlsEngine.server(server);
         c.beginHandshake();
         pump(c, s);

@@ -12,7 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import java.time.Duration;
 import org.tollgate.tls.NamedGroup;
+import org.tollgate.tls.SessionCache;
+import org.tollgate.tls.TicketKeys;
 import org.tollgate.tls.TlsConfig;
 import org.tollgate.tls.TlsException;
 import org.tollgate.tls.cert.CertificateVerifier;
@@ -124,6 +127,65 @@ class HandshakeExplainerGoldenTest {
         assertTrue(text.indexOf("unknown_ca", step3) > step3, text);
         assertTrue(text.indexOf("  chain           : CN=localhost", step3) > step3, text);
         assertFalse(text.contains("=== Step 4"), text);
+    }
+
+    /**
+     * A resumed connection: a first, unexplained connection gives the client a ticket (the
+     * server's ticket keys come from a deterministic random); the second is explained.
+     */
+    private static String resumed(boolean tls12, boolean clientSide) throws Exception {
+        SessionCache cache = SessionCache.create(10, Duration.ofHours(1));
+        TicketKeys keys = TicketKeys.generate(Duration.ofHours(12), DeterministicConnection.CLOCK,
+                new DeterministicConnection.CounterRandom("ticket-keys"));
+        TlsConfig.Builder client = (tls12 ? DeterministicConnection.tls12ClientConfig() : DeterministicConnection.clientConfig())
+                .sessionCache(cache);
+        TlsConfig.Builder server = (tls12 ? DeterministicConnection.tls12EcdheServerConfig() : DeterministicConnection.serverConfig())
+                .ticketKeys(keys);
+        DeterministicConnection.run(client.build(), server.build(), null, null, 443);
+        return DeterministicConnection.capture(out -> {
+            HandshakeExplainer e = clientSide ? new HandshakeExplainer(out, DeterministicConnection.trust()) : new HandshakeExplainer(out);
+            if (clientSide) {
+                DeterministicConnection.run(HandshakeExplainer.explain(client, e).build(), server.build(), e, null, 443);
+            } else {
+                DeterministicConnection.run(client.build(), HandshakeExplainer.explain(server, e).build(), null, e, 443);
+            }
+        });
+    }
+
+    @Test
+    void tls13PskResumptionClientSide() throws Exception {
+        String text = resumed(false, true);
+        assertTrue(text.contains("=== Resumption: the client offers a ticket as a pre-shared key"), text);
+        assertTrue(text.contains("=== Resumption: the server accepted a pre-shared key"), text);
+        assertFalse(text.contains("<<< received Certificate"), text);
+        compare("tls13-psk-client.txt", text);
+    }
+
+    @Test
+    void tls13PskResumptionServerSide() throws Exception {
+        String text = resumed(false, false);
+        assertTrue(text.contains("binder verified"), text);
+        assertFalse(text.contains(">>> sent Certificate"), text);
+        compare("tls13-psk-server.txt", text);
+    }
+
+    @Test
+    void tls12TicketResumptionClientSide() throws Exception {
+        String text = resumed(true, true);
+        assertTrue(text.contains("=== Resumption: the client offers a session ticket"), text);
+        assertTrue(text.contains("=== Resumption: the abbreviated handshake"), text);
+        assertTrue(text.contains("there is no premaster secret this time"), text);
+        assertFalse(text.contains("=== Step 4"), text);
+        assertFullyDecoded(text);
+        compare("tls12-ticket-client.txt", text);
+    }
+
+    @Test
+    void tls12TicketResumptionServerSide() throws Exception {
+        String text = resumed(true, false);
+        assertTrue(text.contains("client presents a session ticket that opens"), text);
+        assertFullyDecoded(text);
+        compare("tls12-ticket-server.txt", text);
     }
 
     /** Every byte of every TLS 1.2 message falls into a field of its structure. */

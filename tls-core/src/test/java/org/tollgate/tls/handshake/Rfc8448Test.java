@@ -172,4 +172,21 @@ class Rfc8448Test {
                 "Certificate", "CertificateVerify", "ServerFinished", "ClientFinished");
         assertArrayEquals(trace.get("resumption_master_secret"), schedule.resumptionMasterSecret(clientFinishedHash));
     }
+    /**
+     * RFC 8448 §4 (resumed handshake): the PSK of the §3 ticket (nonce 00 00) is
+     * HKDF-Expand-Label(resumption_master_secret, "resumption", nonce, 32) (RFC 8446 §4.6.1), and
+     * its Early Secret = HKDF-Extract(0, PSK); both values as printed in RFC 8448 §4.
+     */
+    @Test
+    void resumptionPskAndItsEarlySecret() {
+        byte[] ticket = trace.get("NewSessionTicket");
+        // msg_type, length(3), lifetime(4), age_add(4), then nonce<0..255>
+        byte[] nonce = Arrays.copyOfRange(ticket, 13, 13 + ticket[12]);
+        assertArrayEquals(new byte[] {0, 0}, nonce);
+        byte[] psk = schedule.resumptionPsk(trace.get("resumption_master_secret"), nonce);
+        assertArrayEquals(java.util.HexFormat.of().parseHex(
+                "4ecd0eb6ec3b4d87f5d6028f922ca4c5851a277fd41311c9e62d2c9492e1c4f3"), psk);
+        assertArrayEquals(java.util.HexFormat.of().parseHex(
+                "9b2188e9b2fc6d64d71dc329900e20bb41915000f678aa839cbb797cb7d8332c"), schedule.earlySecret(psk));
+    }
 }

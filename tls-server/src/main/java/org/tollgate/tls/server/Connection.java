@@ -12,31 +12,32 @@ import org.tollgate.tls.nio.EventLoop;
  */
 public interface Connection {
 
-    /** A number unique within the server, for logs. */
+    /** {@return a number unique within the server, for logs} */
     long id();
 
-    /** The client's address. */
+    /** {@return the client's address} */
     SocketAddress remoteAddress();
 
-    /** What the handshake agreed on. */
+    /** {@return what the handshake agreed on} */
     HandshakeSummary summary();
 
     /**
      * Encrypts and sends all of {@code data} (its position moves to the limit). What the
      * socket cannot take yet is copied and sent later; meanwhile the server reads nothing
      * more from this client. Ignored once {@link #close()} was called.
+     * @param data the plaintext to send
      */
     void write(ByteBuffer data);
 
-    /** True while written bytes wait for the socket. */
+    /** {@return true while written bytes wait for the socket} */
     boolean hasPendingWrites();
 
     /** Sends what is pending, then close_notify, then closes. */
     void close();
 
-    /** True until the connection is closed. */
+    /** {@return true until the connection is closed} */
     boolean isOpen();
 
-    /** The loop this connection runs on. */
+    /** {@return the loop this connection runs on} */
     EventLoop eventLoop();
 }

@@ -16,7 +16,11 @@ import java.nio.ByteBuffer;
  */
 public interface ConnectionHandler {
 
-    /** The handshake finished; {@link Connection#summary()} is available. */
+    /**
+     * The handshake finished; {@link Connection#summary()} is available.
+     * @param connection the new connection
+     * @throws IOException to close the connection
+     */
     default void onOpen(Connection connection) throws IOException {
     }
 
@@ -26,10 +30,16 @@ public interface ConnectionHandler {
      * next ones. The buffer holds at most {@link TlsServer#MAX_BUFFERED_INPUT} bytes: a
      * handler that leaves it full without consuming anything has its connection closed.
      * An exception closes the connection.
+     * @param connection the connection
+     * @param data the decrypted bytes
+     * @throws IOException to close the connection
      */
     void onData(Connection connection, ByteBuffer data) throws IOException;
 
-    /** The connection is closed (by either side, or by a failure). Called once, after {@link #onOpen}. */
+    /**
+     * The connection is closed (by either side, or by a failure). Called once, after {@link #onOpen}.
+     * @param connection the closed connection
+     */
     default void onClose(Connection connection) {
     }
 }

@@ -28,11 +28,15 @@ public final class HttpsHandler implements ConnectionHandler {
     /** Bytes of the current request already searched for the blank line. */
     private int scanned;
 
+    /** A handler using the system clock for the Date header. */
     public HttpsHandler() {
         this(Clock.systemUTC());
     }
 
-    /** With an explicit clock for the Date header. */
+    /**
+     * With an explicit clock for the Date header.
+     * @param clock the clock for the Date header (RFC 9110 §6.6.1)
+     */
     public HttpsHandler(Clock clock) {
         this.clock = clock;
     }

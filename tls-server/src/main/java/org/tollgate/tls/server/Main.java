@@ -156,6 +156,10 @@ public final class Main implements Callable<Integer> {
     volatile TlsServer server;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
+    /**
+     * Runs the command line and exits with its status.
+     * @param args the command-line arguments; {@code --help} lists them
+     */
     public static void main(String[] args) {
         // The program prints its own lines; the library's INFO logs would repeat them.
         java.util.logging.Logger.getLogger("org.tollgate").setLevel(java.util.logging.Level.WARNING);
@@ -292,7 +296,8 @@ public final class Main implements Callable<Integer> {
                 .handler(mode.handler)
                 .eventLoops(threads)
                 .maxConnections(maxConnections)
-                .onHandshake((peer, summary) -> out.println(peer + " " + summary.oneLine()))
+                .onHandshake((peer, summary) -> out.println(peer + " " + summary.oneLine() + (summary.peerCertificates().isEmpty()
+                        ? "" : " client-cert=\"" + summary.peerCertificates().get(0).getSubjectX500Principal().getName() + "\"")))
                 .onFailure((peer, e) -> out.println(peer + " failed: " + e))
                 .build();
         InetSocketAddress bound = server.localAddress();

@@ -98,36 +98,39 @@ public final class TlsServer implements AutoCloseable {
         LOG.log(Level.INFO, "listening on {0} with {1} event loops", localAddress, loops.size());
     }
 
+    /**
+     * {@return a builder: bind, TLS configuration and handler are set on it, then {@code build()} starts the server}
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The address the server listens on (with the real port when bound to port 0). */
+    /** {@return the address the server listens on (with the real port when bound to port 0)} */
     public InetSocketAddress localAddress() {
         return localAddress;
     }
 
-    /** Connections open now (handshaking or established). */
+    /** {@return connections open now (handshaking or established)} */
     public int activeConnections() {
         return active.get();
     }
 
-    /** Connections accepted and served since start. */
+    /** {@return connections accepted and served since start} */
     public long acceptedConnections() {
         return accepted.get();
     }
 
-    /** Connections closed at once because {@code maxConnections} were open. */
+    /** {@return connections closed at once because {@code maxConnections} were open} */
     public long rejectedConnections() {
         return rejected.get();
     }
 
-    /** Connections closed because the handshake did not finish in time. */
+    /** {@return connections closed because the handshake did not finish in time} */
     public long handshakeTimeouts() {
         return handshakeTimeouts.get();
     }
 
-    /** Connections ended by a TLS alert (sent or received). */
+    /** {@return connections ended by a TLS alert (sent or received)} */
     public long failedConnections() {
         return failures.get();
     }
@@ -257,29 +260,51 @@ public final class TlsServer implements AutoCloseable {
         private Builder() {
         }
 
-        /** The TLS configuration: certificates, suites, groups, ALPN, handshake timeout, trace. */
+        /**
+         * The TLS configuration: certificates, suites, groups, ALPN, handshake timeout, trace.
+         * @param c the TLS configuration, with at least one certificate
+         * @return this builder
+         */
         public Builder config(TlsConfig c) {
             this.config = Objects.requireNonNull(c);
             return this;
         }
 
-        /** Address to listen on; port 0 picks a free port (see {@link TlsServer#localAddress()}). Default 127.0.0.1:0. */
+        /**
+         * Address to listen on; port 0 picks a free port (see {@link TlsServer#localAddress()}). Default 127.0.0.1:0.
+         * @param address the listening address
+         * @return this builder
+         */
         public Builder bind(InetSocketAddress address) {
             this.bind = Objects.requireNonNull(address);
             return this;
         }
 
+        /**
+         * Address to listen on, by host name or literal and port.
+         * @param host the host to bind
+         * @param port the port, 0 for a free one
+         * @return this builder
+         */
         public Builder bind(String host, int port) {
             return bind(new InetSocketAddress(host, port));
         }
 
-        /** Makes the handler of each new connection, e.g. {@code HttpsHandler::new}. */
+        /**
+         * Makes the handler of each new connection, e.g. {@code HttpsHandler::new}.
+         * @param factory called once per connection
+         * @return this builder
+         */
         public Builder handler(Supplier<? extends ConnectionHandler> factory) {
             this.handlers = Objects.requireNonNull(factory);
             return this;
         }
 
-        /** Number of event loop threads; default one per available processor. */
+        /**
+         * Number of event loop threads; default one per available processor.
+         * @param n the number of loops
+         * @return this builder
+         */
         public Builder eventLoops(int n) {
             if (n < 1) {
                 throw new IllegalArgumentException("at least one event loop, not " + n);
@@ -288,7 +313,11 @@ public final class TlsServer implements AutoCloseable {
             return this;
         }
 
-        /** Connections served at once; more are accepted and closed at once. Default 10 000. */
+        /**
+         * Connections served at once; more are accepted and closed at once. Default 10 000.
+         * @param n the connection limit
+         * @return this builder
+         */
         public Builder maxConnections(int n) {
             if (n < 1) {
                 throw new IllegalArgumentException("maxConnections must be at least 1, not " + n);
@@ -297,12 +326,21 @@ public final class TlsServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The listen backlog: connections the kernel queues before {@code accept}.
+         * @param n the backlog length
+         * @return this builder
+         */
         public Builder backlog(int n) {
             this.backlog = n;
             return this;
         }
 
-        /** An established connection with no traffic either way for this long is closed. Default 60 s. */
+        /**
+         * An established connection with no traffic either way for this long is closed. Default 60 s.
+         * @param d the idle timeout
+         * @return this builder
+         */
         public Builder idleTimeout(Duration d) {
             if (d.isNegative() || d.isZero()) {
                 throw new IllegalArgumentException("idle timeout must be positive");
@@ -311,19 +349,31 @@ public final class TlsServer implements AutoCloseable {
             return this;
         }
 
-        /** Called (on an event loop thread) after each successful handshake. */
+        /**
+         * Called (on an event loop thread) after each successful handshake.
+         * @param listener receives the client's address and the summary
+         * @return this builder
+         */
         public Builder onHandshake(BiConsumer<SocketAddress, HandshakeSummary> listener) {
             this.onHandshake = listener;
             return this;
         }
 
-        /** Called (on an event loop thread) when a connection ends with a TLS alert, sent or received. */
+        /**
+         * Called (on an event loop thread) when a connection ends with a TLS alert, sent or received.
+         * @param listener receives the client's address and the failure
+         * @return this builder
+         */
         public Builder onFailure(BiConsumer<SocketAddress, TlsException> listener) {
             this.onFailure = listener;
             return this;
         }
 
-        /** Binds and starts the server. */
+        /**
+         * Binds and starts the server.
+         * @return the running server
+         * @throws IOException when the address cannot be bound
+         */
         public TlsServer build() throws IOException {
             return new TlsServer(this);
         }
