@@ -16,19 +16,19 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** {@code tls-server --explain} tells a real client's connection as steps 1 to 6, step 6 once and last. */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class ExplainStepSixTest {
     private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
     private Main main;
-    private Process curl;
+    private Process client;
 
     @AfterEach
     void stop() {
-        if (curl != null) {
-            curl.destroyForcibly();
+        if (client != null) {
+            client.destroyForcibly();
         }
         if (main != null && main.server != null) {
             main.stop();
@@ -39,9 +39,13 @@ class ExplainStepSixTest {
         return printed.toString(StandardCharsets.UTF_8);
     }
 
+    /**
+     * curl keeps the connection alive and closes first (the server then answers its close_notify);
+     * openssl s_client asks for {@code Connection: close}, so the server closes first.
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"1.3", "1.2"})
-    void explainTellsEachStepInOrderAndStepSixOnce(String version, @TempDir Path dir) throws Exception {
+    @CsvSource({"curl, 1.3", "curl, 1.2", "s_client, 1.3", "s_client, 1.2"})
+    void explainTellsEachStepInOrderAndStepSixOnce(String peer, String version, @TempDir Path dir) throws Exception {
         Path ca = dir.resolve("demo-ca.pem");
         main = new Main();
         PrintStream o = new PrintStream(printed, true, StandardCharsets.UTF_8);
@@ -51,14 +55,24 @@ class ExplainStepSixTest {
             Thread.sleep(20);
         }
         int port = main.server.localAddress().getPort();
-        curl = new ProcessBuilder("curl", "-sS", "--max-time", "30", "--cacert", ca.toString(),
-                "--tlsv" + version, "--tls-max", version, "https://localhost:" + port + "/")
+        boolean curl = peer.equals("curl");
+        client = new ProcessBuilder(curl
+                ? List.of("curl", "-sS", "--max-time", "30", "--cacert", ca.toString(),
+                        "--tlsv" + version, "--tls-max", version, "https://localhost:" + port + "/")
+                : List.of("openssl", "s_client", "-quiet", "-ign_eof", "-connect", "127.0.0.1:" + port,
+                        "-servername", "localhost", "-CAfile", ca.toString(), "-verify_return_error",
+                        version.equals("1.3") ? "-tls1_3" : "-tls1_2"))
                 .redirectErrorStream(true).start();
-        String page = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(curl.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(0, curl.exitValue(), page);
+        if (!curl) {
+            client.getOutputStream().write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            client.getOutputStream().close();
+        }
+        String page = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(client.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, client.exitValue(), page);
         assertTrue(page.contains("<tr><th>SNI</th><td>localhost</td></tr>"), page);
-        // curl has its page; the server tells its own close_notify once it has closed the connection.
+        // The client has its page; the server tells its own close_notify once it has closed the connection.
         while (!text().contains("we send close_notify") && !exit.isDone()) {
             Thread.sleep(20);
         }
@@ -94,7 +108,9 @@ class ExplainStepSixTest {
         assertEquals(-1, text.indexOf("we received ", received + 1), "the request is told once:\n" + text);
         String afterClose = text.substring(close);
         assertTrue(afterClose.contains("we send close_notify"), afterClose);
-        assertTrue(afterClose.contains("The peer sent close_notify"), afterClose);
+        if (curl) {
+            assertTrue(afterClose.contains("The peer sent close_notify"), afterClose);
+        }
         assertTrue(afterClose.lines().skip(1).allMatch(l -> l.isBlank() || l.startsWith("The peer sent close_notify: ")
                 || l.startsWith("we send close_notify, ")), "nothing after the close:\n" + afterClose);
     }
