@@ -289,13 +289,11 @@ public final class Main implements Callable<Integer> {
             }
         }
         TlsConfig tlsConfig = config.build();
-        if (explain) {
-            // One explainer for the whole server: concurrent handshakes interleave in its output.
-            tlsConfig = HandshakeExplainer.wire(tlsConfig, new HandshakeExplainer(err));
-        }
 
         server = TlsServer.builder()
                 .config(tlsConfig)
+                // One explainer for the whole server: concurrent connections interleave in its output.
+                .explainer(explain ? new HandshakeExplainer(err) : null)
                 .bind(new InetSocketAddress(host, port))
                 .handler(mode.handler)
                 .eventLoops(threads)

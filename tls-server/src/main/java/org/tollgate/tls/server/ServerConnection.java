@@ -26,6 +26,8 @@ final class ServerConnection implements Connection, EventLoop.Handler {
     private final EventLoop loop;
     private final TlsChannel tls;
     private final SocketAddress remote;
+    /** Step 6 of --explain for this connection; null when the server explains nothing. */
+    private final ExplainReport explain;
     private SelectionKey key;
     private ConnectionHandler handler;
     private HandshakeSummary summary;
@@ -48,6 +50,7 @@ final class ServerConnection implements Connection, EventLoop.Handler {
         this.loop = loop;
         this.remote = socket.getRemoteAddress();
         this.tls = TlsChannel.server(socket, server.config);
+        this.explain = server.explainer == null ? null : new ExplainReport(server.explainer);
     }
 
     /** On the loop: register for reads and start the handshake clock. */
@@ -130,6 +133,9 @@ final class ServerConnection implements Connection, EventLoop.Handler {
             if (n == 0) {
                 return;
             }
+            if (explain != null) {
+                explain.received(input, input.position() - n, input.position());
+            }
             deliver();
         }
         // More may be waiting inside the channel with nothing new on the socket: come back soon.
@@ -144,6 +150,9 @@ final class ServerConnection implements Connection, EventLoop.Handler {
         input.flip();
         try {
             handler.onData(this, input);
+            if (explain != null) {
+                explain.delivered();
+            }
         } finally {
             input.compact();
         }
@@ -229,6 +238,9 @@ final class ServerConnection implements Connection, EventLoop.Handler {
             if (abortive) {
                 tls.socket().close();
             } else {
+                if (explain != null) {
+                    explain.closing();
+                }
                 tls.close();
             }
         } catch (IOException e) {
@@ -272,6 +284,9 @@ final class ServerConnection implements Connection, EventLoop.Handler {
         if (closed || closeRequested) {
             data.position(data.limit());
             return;
+        }
+        if (explain != null) {
+            explain.sending(data);
         }
         try {
             if (pending == null) {
