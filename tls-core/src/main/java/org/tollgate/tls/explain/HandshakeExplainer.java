@@ -410,8 +410,12 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
 
     private void peerClose() {
         enter(6, "Close", tls12 ? "RFC 5246 §7.2.1" : "RFC 8446 §6.1");
-        say("The peer sent close_notify: it sends no more data. The engine answers with close_notify unless it"
-                + " sent one already; then the traffic keys are discarded.");
+        say(tls12
+                ? "The peer sent close_notify: it sends no more data. The engine answers with close_notify unless it"
+                        + " sent one already; then the traffic keys are discarded."
+                : "The peer sent close_notify: it sends no more data, but only its direction is closed (half-close):"
+                        + " we may still send what we have to say, then our own close_notify (unless we sent one"
+                        + " already); then the traffic keys are discarded.");
     }
 
     // ------------------------------------------------------------------ the steps

@@ -126,7 +126,9 @@ final class ServerConnection implements Connection, EventLoop.Handler {
             }
             int n = tls.read(input);
             if (n < 0) {
-                // The client sent close_notify (answered by the engine) or closed TCP.
+                // The client sent close_notify or closed TCP; what it sent before was delivered.
+                // close() sends our close_notify after the pending responses (RFC 8446 §6.1 half-close;
+                // in TLS 1.2 the engine has already answered, RFC 5246 §7.2.1).
                 close();
                 return;
             }
@@ -283,6 +285,15 @@ final class ServerConnection implements Connection, EventLoop.Handler {
         }
         if (closed || closeRequested) {
             data.position(data.limit());
+            return;
+        }
+        if (tls.engine().isOutboundClosed()) {
+            // TLS 1.2: the client's close_notify was answered at once (RFC 5246 §7.2.1), so a
+            // response to a request sent just before it cannot go out any more.
+            LOG.log(Level.DEBUG, "#{0} {1}: the client closed first (TLS 1.2); {2} response bytes dropped", id,
+                    remote, data.remaining());
+            data.position(data.limit());
+            close();
             return;
         }
         if (explain != null) {
