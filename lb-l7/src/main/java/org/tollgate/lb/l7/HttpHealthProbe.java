@@ -36,10 +36,7 @@ final class HttpHealthProbe implements HealthProbe {
     /** SNI and certificate name; null: each backend's host text (as BackendConnection). */
     private final String serverName;
 
-    HttpHealthProbe(HealthCheck check) {
-        this(check, null, null);
-    }
-
+    /** A check by {@code check}; HTTPS with {@code tls} and {@code serverName} when {@code tls} is not null. */
     HttpHealthProbe(HealthCheck check, TlsConfig tls, String serverName) {
         this.check = check;
         this.tls = tls;

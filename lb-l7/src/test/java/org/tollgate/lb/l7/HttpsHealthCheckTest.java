@@ -225,6 +225,81 @@ class HttpsHealthCheckTest {
         assertEquals(200, get(p).status());
     }
 
+    @Test
+    void aSilentHttpsBackendTimesOutAndTheCheckReleasesItsConnection() throws Exception {
+        AtomicInteger opened = new AtomicInteger();
+        AtomicInteger closed = new AtomicInteger();
+        TlsServer server = tlsServer(() -> new ConnectionHandler() {
+            @Override
+            public void onOpen(Connection c) {
+                opened.incrementAndGet();
+            }
+
+            @Override
+            public void onData(Connection c, ByteBuffer data) {
+                data.position(data.limit()); // reads the request, never answers
+            }
+
+            @Override
+            public void onClose(Connection c) {
+                closed.incrementAndGet();
+            }
+        });
+        Backend b = new Backend("silent", server.localAddress());
+        HealthCheck check = new HealthCheck("/health", 200, HealthConfig.builder().interval(java.time.Duration.ofMillis(50))
+                .timeout(java.time.Duration.ofMillis(300)).rise(1).fall(1).ejectAfter(0).build());
+        proxy(BackendPool.builder("secure", Algorithm.ROUND_ROBIN, List.of(b))
+                .healthCheck(check).tls(trusting(pki.ca()), "backend.internal").build());
+        HealthCheckTest.waitFor(() -> b.state() == Backend.State.DOWN, "DOWN after a timeout");
+        assertTrue(warning("silent is DOWN").contains("timed out after 300 ms"), warnings.toString());
+        // the proxy still runs: only the checker's timeout can have closed these TLS connections
+        HealthCheckTest.waitFor(() -> closed.get() >= 3, "three timed-out checks closed their connections");
+        assertTrue(opened.get() - closed.get() <= 1, "at most the check in progress holds a connection: "
+                + opened.get() + " opened, " + closed.get() + " closed");
+    }
+
+    @Test
+    void eachCheckEndsWithCloseNotify() throws Exception {
+        // A blocking backend on tls-core's TlsChannel: answers, keeps the connection open and
+        // reads on, so it sees how the check ends (close_notify, or a bare FIN).
+        java.nio.channels.ServerSocketChannel listener = java.nio.channels.ServerSocketChannel.open()
+                .bind(new InetSocketAddress("127.0.0.1", 0));
+        closeables.add(listener);
+        TlsConfig config = TlsConfig.builder().certificate(backendKey).alpnProtocols(List.of("http/1.1")).build();
+        java.util.concurrent.BlockingQueue<String> endings = new java.util.concurrent.LinkedBlockingQueue<>();
+        Thread backend = new Thread(() -> {
+            while (listener.isOpen()) {
+                try (java.nio.channels.SocketChannel s = listener.accept()) {
+                    org.tollgate.tls.nio.TlsChannel tls = org.tollgate.tls.nio.TlsChannel.server(s, config);
+                    ByteBuffer in = ByteBuffer.allocate(4096);
+                    StringBuilder head = new StringBuilder();
+                    while (head.indexOf("\r\n\r\n") < 0 && tls.read(in) > 0) {
+                        head.append(new String(in.array(), 0, in.position(), StandardCharsets.ISO_8859_1));
+                        in.clear();
+                    }
+                    tls.write(ByteBuffer.wrap("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1)));
+                    in.clear();
+                    int n = tls.read(in);
+                    endings.add(n < 0 && !tls.isTruncated() ? "close_notify" : "read " + n + ", truncated " + tls.isTruncated());
+                } catch (IOException e) {
+                    if (listener.isOpen()) {
+                        endings.add(e.toString());
+                    }
+                }
+            }
+        }, "close-notify-backend");
+        backend.setDaemon(true);
+        backend.start();
+        InetSocketAddress address = (InetSocketAddress) listener.getLocalAddress();
+        Backend b = new Backend("blocking", address);
+        proxy(BackendPool.builder("secure", Algorithm.ROUND_ROBIN, List.of(b))
+                .healthCheck(everyFiftyMillis("/health")).tls(trusting(pki.ca()), "backend.internal").build());
+        for (int i = 0; i < 3; i++) {
+            assertEquals("close_notify", endings.poll(30, TimeUnit.SECONDS), "how check " + i + " ended");
+        }
+        assertEquals(Backend.State.UP, b.state());
+    }
+
     /** A tiny HTTPS backend: {@code /health} answers the settable status, anything else 200; one request per connection. */
     private static final class StatusHandler implements ConnectionHandler {
         private final AtomicInteger status;
