@@ -398,13 +398,8 @@ public final class ConfigFile {
             }
             Entry health = p.entries().get("health-check");
             if (health != null) {
-                HealthCheck h = healthCheck(mapping(health.value(), "health-check"));
-                if (tls != null && h.timing().interval().isPresent()) {
-                    // the active probe speaks plain HTTP: it would find every HTTPS backend broken
-                    throw error(health.line(), "active health checks (interval) over TLS are not supported yet;"
-                            + " keep eject-after and cooldown (passive ejection) for a pool with tls");
-                }
-                pool.healthCheck(h);
+                // with tls, the active checks speak HTTPS with the pool's settings (HttpHealthProbe)
+                pool.healthCheck(healthCheck(mapping(health.value(), "health-check")));
             }
             pools.put(e.key(), pool.build());
         }

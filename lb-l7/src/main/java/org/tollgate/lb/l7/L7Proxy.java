@@ -219,7 +219,8 @@ public final class L7Proxy implements AutoCloseable {
             }
             HealthChecker kept = running.get(pool);
             m.put(pool, kept != null ? kept
-                    : HealthChecker.start(h.timing(), pool::backends, loops.loops().get(0), new HttpHealthProbe(h)));
+                    : HealthChecker.start(h.timing(), pool::backends, loops.loops().get(0),
+                            new HttpHealthProbe(h, pool.tls(), pool.tlsServerName())));
         }
         return m;
     }
