@@ -19,6 +19,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 record PeerResult(String tool, int exitCode, String output, String protocol, String cipher, String group,
                   String alpn, boolean verified) {
 
+    /**
+     * The title of tls-server's HTTPS page: only its response contains it (unlike "Tollgate" alone,
+     * which the demo CA's name on the certificate also carries).
+     */
+    static final String OUR_PAGE = "<title>Tollgate TLS connection</title>";
+
+    /** Asserts the tool printed tls-server's HTTP response: its status line and its page. */
+    PeerResult assertOurPage() {
+        return assertOutputContains("HTTP/1.1 200 OK").assertOutputContains(OUR_PAGE);
+    }
+
     /** Asserts the handshake was TLS 1.3 with a verified certificate, and that the body contains {@code text}. */
     PeerResult assertTls13(String bodyText) {
         assertEquals("TLSv1.3", protocol, () -> tool + " did not report TLSv1.3:\n" + output);

@@ -118,7 +118,7 @@ class PeersAgainstOurServerTest {
         PeerResult result = GnutlsCli.to(server.port()).caFile(pki.caFile()).alpn("http/1.1")
                 .priority(GnutlsCli.TLS13_ONLY + ":-CIPHER-ALL:+" + gnutlsCipher)
                 .run(dir, OpenSslClient.httpGet("localhost"), PEER_TIMEOUT);
-        result.assertTls13("Tollgate").assertCipher(suite).assertAlpn("http/1.1");
+        result.assertTls13(null).assertOurPage().assertCipher(suite).assertAlpn("http/1.1");
         HandshakeSummary summary = server.nextHandshake();
         assertEquals(CipherSuite.parse(suite), summary.cipherSuite());
         assertEquals("localhost", summary.serverName());
@@ -131,7 +131,7 @@ class PeersAgainstOurServerTest {
         PeerResult result = GnutlsCli.to(server.port()).caFile(pki.caFile())
                 .priority(GnutlsCli.TLS13_ONLY + ":-GROUP-ALL:+GROUP-SECP384R1")
                 .run(dir, OpenSslClient.httpGet("localhost"), PEER_TIMEOUT);
-        result.assertTls13("Tollgate").assertGroup("secp384r1");
+        result.assertTls13(null).assertOurPage().assertGroup("secp384r1");
         assertEquals(NamedGroup.SECP384R1, server.nextHandshake().group());
     }
 

@@ -14,6 +14,17 @@ import java.util.List;
  * empty when no client certificate was requested or sent.
  * {@code resumption} says how a resumed handshake found its session ({@link Resumption#NONE}
  * for a full handshake); {@code resumed} is true exactly when it is not NONE.
+ * @param version the negotiated protocol version
+ * @param cipherSuite the negotiated cipher suite
+ * @param group the key exchange group, or null (TLS 1.2 RSA key exchange)
+ * @param signatureScheme the scheme of the peer's handshake signature, or null
+ * @param alpn the negotiated application protocol, or null
+ * @param serverName the SNI name, or null
+ * @param resumed whether an earlier session was resumed
+ * @param helloRetryRequest whether the server sent a HelloRetryRequest
+ * @param peerCertificates the peer's certificate chain, leaf first (empty when none)
+ * @param extendedMasterSecret whether RFC 7627 was used (always true for TLS 1.3)
+ * @param resumption how the session was resumed
  */
 public record HandshakeSummary(ProtocolVersion version, CipherSuite cipherSuite, NamedGroup group,
                                SignatureScheme signatureScheme, String alpn, String serverName,

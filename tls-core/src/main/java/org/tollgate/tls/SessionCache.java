@@ -29,6 +29,18 @@ public final class SessionCache {
      * is the ticket's PSK (RFC 8446 §4.6.1). A client's session may carry the server's
      * {@code ticket} (RFC 5077 or a TLS 1.3 NewSessionTicket, else null) with its
      * {@code ticketAgeAdd} and {@code ticketLifetimeSeconds}; {@code created} is when it arrived.
+     * @param id the session id (empty for a TLS 1.3 ticket)
+     * @param masterSecret the 48-byte master secret (TLS 1.2) or the ticket's PSK (TLS 1.3)
+     * @param cipherSuite the suite negotiated
+     * @param version the version negotiated
+     * @param extendedMasterSecret whether the master secret was made with RFC 7627
+     * @param serverName the SNI name, or null
+     * @param alpn the ALPN protocol agreed, or null
+     * @param peerCertificates the peer's chain, leaf first, as verified in the full handshake
+     * @param created when the session was made (for a client's ticket: when it arrived)
+     * @param ticket the server's ticket, or null
+     * @param ticketAgeAdd the TLS 1.3 ticket_age_add, 0 otherwise
+     * @param ticketLifetimeSeconds the ticket's lifetime in seconds, 0 without a ticket
      */
     public record Session(byte[] id, byte[] masterSecret, CipherSuite cipherSuite, ProtocolVersion version,
                           boolean extendedMasterSecret, String serverName, String alpn,

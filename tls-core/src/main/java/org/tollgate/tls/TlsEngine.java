@@ -31,6 +31,18 @@ import org.tollgate.tls.record.RecordLayer;
  *
  * A protocol failure throws {@link TlsException}; the engine has then queued the alert to
  * send and is closed. Not thread-safe: one connection, one thread at a time.
+ *
+ * <h2>Closing</h2>
+ * Application data that arrived before the peer's close_notify stays readable after it.
+ * What a received close_notify does to our side depends on the version:
+ * <ul>
+ * <li>TLS 1.3 (RFC 8446 §6.1): it closes only the peer's direction (half-close).
+ *     {@link #isInboundClosed()} becomes true, but the engine stays open for writing, so an
+ *     application can still send its answer to what it read; it then calls
+ *     {@link #closeOutbound()} to send its own close_notify.</li>
+ * <li>TLS 1.2 (RFC 5246 §7.2.1), and during the handshake: it is answered at once with our
+ *     own close_notify, and nothing more can be written.</li>
+ * </ul>
  */
 public final class TlsEngine {
     /** RFC 8446 §5.5: rekey long before AES-GCM's limit of 2^24.5 full-size records. */
@@ -238,10 +250,14 @@ public final class TlsEngine {
         int code = content[off + 1] & 0xFF;
         Alert alert = Alert.of(code);
         if (alert == Alert.CLOSE_NOTIFY) {
-            // RFC 8446 §6.1: the peer will send no more; answer with our own close_notify.
             inboundClosed = true;
             config.trace().note("peer sent close_notify");
-            closeOutbound();
+            if (ctx.isTls12() || !ctx.isHandshakeComplete()) {
+                // RFC 5246 §7.2.1: TLS 1.2 answers close_notify with close_notify at once.
+                closeOutbound();
+            }
+            // RFC 8446 §6.1: in TLS 1.3 it closes only the peer's side (half-close); we may
+            // still send, e.g. the response to the request before it, then closeOutbound().
             return;
         }
         if (alert == Alert.USER_CANCELED) {
@@ -357,7 +373,11 @@ public final class TlsEngine {
         ctx.sendKeyUpdate(requestPeer);
     }
 
-    /** Queues close_notify (RFC 8446 §6.1); nothing more can be written afterwards. */
+    /**
+     * Queues close_notify (RFC 8446 §6.1); nothing more can be written afterwards. In TLS 1.3
+     * a received close_notify is not answered automatically (see the class description), so
+     * call this once the last response is written.
+     */
     public void closeOutbound() {
         if (outboundClosed) {
             return;

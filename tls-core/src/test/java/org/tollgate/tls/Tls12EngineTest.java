@@ -3,6 +3,7 @@ package org.tollgate.tls;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -87,6 +88,23 @@ class Tls12EngineTest {
         p.client.closeOutbound();
         EnginePair.deliver(p.client, p.server);
         assertTrue(p.server.isInboundClosed());
+    }
+
+    @Test
+    void tls12CloseNotifyIsAnsweredAtOnceAndTheDataBeforeItIsKept() throws Exception {
+        EnginePair p = new EnginePair(client12().build(), server(KeyType.EC_P256).build(), "localhost").handshake();
+        p.client.writeApplicationData(ByteBuffer.wrap("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
+        p.client.closeOutbound();
+        EnginePair.deliver(p.client, p.server);
+        assertTrue(p.server.isInboundClosed());
+        assertEquals("GET / HTTP/1.0\r\n\r\n", new String(EnginePair.read(p.server), StandardCharsets.US_ASCII));
+        // RFC 5246 §7.2.1: the answer is our close_notify, at once; nothing more can be written.
+        assertTrue(p.server.isOutboundClosed());
+        assertThrows(IllegalStateException.class, () -> p.server.writeApplicationData(ByteBuffer.wrap(new byte[1])));
+        EnginePair.deliver(p.server, p.client);
+        assertTrue(p.client.isInboundClosed());
+        assertNull(p.client.failure());
+        assertNull(p.server.failure());
     }
 
     @Test

@@ -132,18 +132,27 @@ class TlsEngineTest {
     }
 
     @Test
-    void closeNotifyIsAnsweredWithCloseNotify() throws Exception {
+    void tls13CloseNotifyHalfClosesSoTheServerCanStillAnswer() throws Exception {
         EnginePair p = defaultPair().handshake();
+        // One flight: a request and the client's close_notify, as gnutls-cli sends when its stdin ends.
+        p.client.writeApplicationData(ByteBuffer.wrap("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
         p.client.closeOutbound();
-        assertTrue(p.client.isOutboundClosed());
         EnginePair.deliver(p.client, p.server);
         assertTrue(p.server.isInboundClosed());
-        assertTrue(p.server.isOutboundClosed(), "server replied with close_notify");
+        assertEquals("GET / HTTP/1.0\r\n\r\n", new String(EnginePair.read(p.server), StandardCharsets.US_ASCII),
+                "data before close_notify is still readable");
+        // RFC 8446 §6.1: only the client's direction is closed; nothing was sent back yet.
+        assertFalse(p.server.isOutboundClosed());
+        assertFalse(p.server.hasPendingOutput());
+        p.server.writeApplicationData(ByteBuffer.wrap("HTTP/1.0 200 OK\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
+        p.server.closeOutbound();
         EnginePair.deliver(p.server, p.client);
+        assertEquals("HTTP/1.0 200 OK\r\n\r\n", new String(EnginePair.read(p.client), StandardCharsets.US_ASCII));
         assertTrue(p.client.isInboundClosed());
         assertNull(p.client.failure());
         assertNull(p.server.failure());
         assertThrows(IllegalStateException.class, () -> p.client.writeApplicationData(ByteBuffer.wrap(new byte[1])));
+        assertThrows(IllegalStateException.class, () -> p.server.writeApplicationData(ByteBuffer.wrap(new byte[1])));
     }
 
     @Test

@@ -36,7 +36,11 @@ public interface Balancer {
         return choose(client, Set.of());
     }
 
-    /** A choice and the reason for it, in words (for {@code --explain}). */
+    /**
+     * A choice and the reason for it, in words (for {@code --explain}).
+     * @param backend the backend chosen, or empty when none can take the connection
+     * @param why the reason, for a person to read
+     */
     record Decision(Optional<Backend> backend, String why) {
     }
 

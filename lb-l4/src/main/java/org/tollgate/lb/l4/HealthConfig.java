@@ -87,6 +87,10 @@ public final class HealthConfig {
 
     /** Builds a {@link HealthConfig}; every setting has the default named on {@link HealthConfig#builder()}. */
     public static final class Builder {
+        /** A builder with every setting at its default; {@link HealthConfig#builder()} makes one. */
+        public Builder() {
+        }
+
         private Duration interval;
         private Duration timeout;
         private int rise = 2;

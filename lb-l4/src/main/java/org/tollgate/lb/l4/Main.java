@@ -43,6 +43,10 @@ import picocli.CommandLine.Option;
             "  lb-l4 demo"})
 public final class Main implements Callable<Integer> {
 
+    /** A command with every option at its default, for picocli to fill in. */
+    public Main() {
+    }
+
     @Option(names = "--listen", paramLabel = "HOST:PORT", converter = AddressConverter.class,
             description = "Address to accept clients on.")
     InetSocketAddress listen;

@@ -126,6 +126,10 @@ public final class SniRoutes {
 
     /** Builds {@link SniRoutes}: routes in order, then the fallback and limits. */
     public static final class Builder {
+        /** An empty builder; {@link SniRoutes#builder()} makes one. */
+        public Builder() {
+        }
+
         private final Map<String, Balancer> exact = new HashMap<>();
         private final Map<String, Balancer> wildcards = new HashMap<>();
         private final Map<String, Balancer> all = new LinkedHashMap<>();

@@ -60,16 +60,21 @@ public final class AdminServer implements AutoCloseable {
     /**
      * Serves the stats of the proxies {@code proxies} gives (asked on every request, so a
      * reload that changes the listeners is followed) on a loop of its own.
-     * @param listen the address to serve the admin page and /metrics on
-     * @param proxies gives the proxies whose stats are shown
-     * @return the running admin server
-     * @throws IOException when the address cannot be bound
+     *
+     * @param listen  the address to bind (port 0 for any)
+     * @param proxies the proxies to show
+     * @return the running server
+     * @throws IOException if the address cannot be bound
      */
     public static AdminServer start(InetSocketAddress listen, Supplier<List<L7Proxy>> proxies) throws IOException {
         return new AdminServer(Objects.requireNonNull(listen), Objects.requireNonNull(proxies));
     }
 
-    /** {@return the address actually bound} */
+    /**
+     * The address actually bound.
+     *
+     * @return the bound address
+     */
     public InetSocketAddress localAddress() {
         try {
             return (InetSocketAddress) server.getLocalAddress();

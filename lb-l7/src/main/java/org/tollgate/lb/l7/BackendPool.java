@@ -118,20 +118,29 @@ public final class BackendPool {
 
     /**
      * This pool, reached over TLS: see {@link Builder#tls(TlsConfig, String)}.
-     * @param config the TLS configuration towards the backends
-     * @param serverName the name the backends' certificates must match (and the SNI), or null for each backend's host
-     * @return the pool over TLS
+     *
+     * @param config     the client TLS settings (its verifier decides which certificates are trusted)
+     * @param serverName the SNI name and the name the certificates must carry, or null for each backend's host
+     * @return a copy of this pool that speaks HTTPS to its backends
      */
     public BackendPool withTls(TlsConfig config, String serverName) {
         return new BackendPool(name, balancer, sticky, healthCheck, Objects.requireNonNull(config), serverName);
     }
 
-    /** {@return the TLS settings towards the backends, or null for plain HTTP} */
+    /**
+     * The TLS settings towards the backends.
+     *
+     * @return the settings, or null for plain HTTP
+     */
     public TlsConfig tls() {
         return tls;
     }
 
-    /** {@return the name the backends' certificates must match (and the SNI sent), or null for each backend's host} */
+    /**
+     * The name the backends' certificates must match (and the SNI sent).
+     *
+     * @return the name, or null for each backend's host
+     */
     public String tlsServerName() {
         return tlsServerName;
     }
@@ -220,8 +229,9 @@ public final class BackendPool {
          * are trusted), sending {@code serverName} as SNI and requiring the backend's
          * certificate to match it; a null name uses each backend's host address text.
          * A null {@code config} means plain HTTP.
-         * @param config the TLS configuration towards the backends, or null for plain HTTP
-         * @param serverName the name the backends' certificates must match (and the SNI), or null
+         *
+         * @param config     the client TLS settings, or null
+         * @param serverName the SNI name and certificate name, or null for each backend's host
          * @return this builder
          */
         public Builder tls(TlsConfig config, String serverName) {

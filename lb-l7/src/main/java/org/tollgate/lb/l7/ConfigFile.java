@@ -51,8 +51,9 @@ public final class ConfigFile {
 
     /** A problem in the file, with its place ({@code file:line: message}). */
     public static final class ConfigException extends IllegalArgumentException {
+        /** Serialization version. */
         private static final long serialVersionUID = 1L;
-        /** The 1-based line of the problem. */
+        /** The line of the problem, 1-based. */
         private final int line;
 
         ConfigException(String file, int line, String message) {
@@ -60,7 +61,11 @@ public final class ConfigFile {
             this.line = line;
         }
 
-        /** {@return the line the problem is on (1-based)} */
+        /**
+         * The line the problem is on.
+         *
+         * @return the line number, 1-based
+         */
         public int line() {
             return line;
         }
@@ -75,8 +80,9 @@ public final class ConfigFile {
     public record Settings(List<ProxyConfig> listeners, InetSocketAddress admin) {
         /**
          * Copies the list.
+         *
          * @param listeners one proxy configuration per listener, in file order
-         * @param admin the admin port's address, or null for none
+         * @param admin     the admin port's address, or null for none
          */
         public Settings {
             listeners = List.copyOf(listeners);
@@ -116,11 +122,11 @@ public final class ConfigFile {
      * Reads and checks {@code file}; relative certificate paths are taken from the file's
      * directory.
      *
+     * @param file     the config file
      * @param previous the settings in force (for a reload), or null
+     * @return what the file says
      * @throws ConfigException naming the line of the first problem
      * @throws IOException     if the file cannot be read
-     * @param file the configuration file
-     * @return the settings it gives
      */
     public static Settings load(Path file, Settings previous) throws IOException {
         String text = Files.readString(file, StandardCharsets.UTF_8);
@@ -129,12 +135,14 @@ public final class ConfigFile {
     }
 
     /**
-     * As {@link #load}, from text; {@code name} is used in error messages, {@code dir} for relative paths.
-     * @param name the file's name, for error messages
-     * @param dir the directory relative certificate paths are taken from
-     * @param text the file's text
+     * As {@link #load}, from text.
+     *
+     * @param name     the file name used in error messages
+     * @param dir      where relative file names are read from (null: the working directory)
+     * @param text     the file's content
      * @param previous the settings in force (for a reload), or null
-     * @return the settings it gives
+     * @return what the text says
+     * @throws ConfigException naming the line of the first problem
      */
     public static Settings parse(String name, Path dir, String text, Settings previous) {
         ConfigFile c = new ConfigFile(name, dir, previous);
@@ -390,13 +398,8 @@ public final class ConfigFile {
             }
             Entry health = p.entries().get("health-check");
             if (health != null) {
-                HealthCheck h = healthCheck(mapping(health.value(), "health-check"));
-                if (tls != null && h.timing().interval().isPresent()) {
-                    // the active probe speaks plain HTTP: it would find every HTTPS backend broken
-                    throw error(health.line(), "active health checks (interval) over TLS are not supported yet;"
-                            + " keep eject-after and cooldown (passive ejection) for a pool with tls");
-                }
-                pool.healthCheck(h);
+                // with tls, the active checks speak HTTPS with the pool's settings (HttpHealthProbe)
+                pool.healthCheck(healthCheck(mapping(health.value(), "health-check")));
             }
             pools.put(e.key(), pool.build());
         }

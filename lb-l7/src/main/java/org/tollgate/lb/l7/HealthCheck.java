@@ -11,7 +11,8 @@ import org.tollgate.lb.l4.HealthConfig;
  * <ul>
  * <li>Active (when {@code timing} has an interval): every interval each backend gets
  *     {@code GET path HTTP/1.1} on a fresh connection ({@code Connection: close},
- *     {@code Host} the backend's address); the check passes when the status is
+ *     {@code Host} the backend's address; HTTPS with the pool's TLS settings when it
+ *     re-encrypts, a certificate that does not verify failing the check); the check passes when the status is
  *     {@code expectedStatus} within the timeout. Fall failures in a row take a backend
  *     DOWN, rise passes bring it back.</li>
  * <li>Passive (when {@code timing.ejectAfter()} is above 0): connect errors, resets,

@@ -153,7 +153,11 @@ public final class L7Proxy implements AutoCloseable {
             return reasons.get(reason).get();
         }
 
-        /** {@return the number of configurations put in force by {@link L7Proxy#reload(ProxyConfig)}} */
+        /**
+         * Configurations put in force by {@link L7Proxy#reload(ProxyConfig)}.
+         *
+         * @return the number of reloads
+         */
         public long reloads() {
             return reloads.get();
         }
@@ -217,7 +221,11 @@ public final class L7Proxy implements AutoCloseable {
         return bound;
     }
 
-    /** {@return the configuration in force: the one given to {@link #start} or the last {@link #reload}} */
+    /**
+     * The configuration in force: the one given to {@link #start} or the last {@link #reload}.
+     *
+     * @return the configuration
+     */
     public ProxyConfig config() {
         return config;
     }
@@ -232,7 +240,8 @@ public final class L7Proxy implements AutoCloseable {
             }
             HealthChecker kept = running.get(pool);
             m.put(pool, kept != null ? kept
-                    : HealthChecker.start(h.timing(), pool::backends, loops.loops().get(0), new HttpHealthProbe(h)));
+                    : HealthChecker.start(h.timing(), pool::backends, loops.loops().get(0),
+                            new HttpHealthProbe(h, pool.tls(), pool.tlsServerName())));
         }
         return m;
     }
@@ -245,8 +254,8 @@ public final class L7Proxy implements AutoCloseable {
      * checkers (a backend kept from the old configuration keeps its state). The listening
      * address and the number of event loops cannot change (start another proxy for that).
      *
+     * @param next the configuration to put in force
      * @throws IllegalArgumentException if {@code next} listens elsewhere or wants another loop count
-     * @param next the new configuration
      */
     public synchronized void reload(ProxyConfig next) {
         Objects.requireNonNull(next);
@@ -363,8 +372,8 @@ public final class L7Proxy implements AutoCloseable {
      * {@code Connection: close}) for up to {@code grace}; then whatever is left is cut and
      * the loops stop.
      *
-     * @return true when every connection ended by itself within {@code grace}
      * @param grace how long requests in flight may take to finish
+     * @return true when every connection ended by itself within {@code grace}
      */
     public boolean shutdown(java.time.Duration grace) {
         if (!closing.compareAndSet(false, true)) {

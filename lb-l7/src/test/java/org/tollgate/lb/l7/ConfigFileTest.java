@@ -91,6 +91,8 @@ class ConfigFileTest {
         assertTrue(api.balancer() instanceof LeastConnections);
         assertNotNull(api.tls());
         assertEquals("api.internal", api.tlsServerName());
+        assertEquals(java.util.Optional.of(Duration.ofSeconds(5)), api.healthCheck().timing().interval(),
+                "a pool with tls has active checks (over HTTPS)");
         assertSame(web, tls.pools().get("web"), "listeners share their pools");
 
         assertEquals("SRV", web.stickyCookie().name());

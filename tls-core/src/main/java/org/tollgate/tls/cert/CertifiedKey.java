@@ -38,6 +38,8 @@ public final class CertifiedKey {
     private final List<SignatureScheme> signatureSchemes;
 
     /**
+     * A certificate chain and the private key of its leaf, checked to belong together.
+     *
      * @param chain      the certificate chain, leaf first; never empty
      * @param privateKey the leaf's private key
      * @throws IllegalArgumentException if the chain is empty or the key does not belong

@@ -15,11 +15,21 @@ public final class Explanation {
     public sealed interface Item permits Line, Message {
     }
 
-    /** A sentence or a {@code name: value} line. */
+    /**
+     * A sentence or a {@code name: value} line.
+     * @param text the line
+     */
     public record Line(String text) implements Item {
     }
 
-    /** A handshake message with its bytes and their fields. */
+    /**
+     * A handshake message with its bytes and their fields.
+     * @param outbound true when this side sent it
+     * @param name the message's name, e.g. {@code ClientHello}
+     * @param bytes the message as it went over the wire (handshake header included)
+     * @param fields the annotated fields of those bytes
+     * @param rfc where the RFC defines the message
+     */
     public record Message(boolean outbound, String name, byte[] bytes, Field fields, String rfc) implements Item {
     }
 
@@ -29,6 +39,7 @@ public final class Explanation {
      * @param number the step of the six-step story (0 for the connection's heading)
      * @param title  what happens in it
      * @param rfc    where the RFC says so, e.g. {@code RFC 8446 §4.1.2}
+     * @param items  what is said in the step, in order
      */
     public record Step(int number, String title, String rfc, List<Item> items) {
     }

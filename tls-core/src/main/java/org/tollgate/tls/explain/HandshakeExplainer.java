@@ -82,6 +82,7 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
     private boolean applicationDataExplained;
     // Step 6 in the reader's order: a program reports the data it received only once it has
     // read it all, which is after the engine saw the peer's close_notify behind that data.
+    // A server whose client closed right behind its request tells that close after its answer.
     private boolean dataSent;
     private boolean dataReceived;
     private boolean peerClosePending;
@@ -278,7 +279,7 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
                     + " TLS 1.3 has no such message (it may send a dummy one only to calm middleboxes, RFC 8446 D.4).");
         }
         if (text.equals("peer sent close_notify")) {
-            if (dataSent && !dataReceived) {
+            if (!dataReceived && (dataSent || Boolean.FALSE.equals(client))) {
                 peerClosePending = true; // told after the data it followed, once the program reports it
             } else {
                 peerClose();
@@ -355,7 +356,7 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
         } else {
             tls13ApplicationData(outbound, plaintext, totalLength);
         }
-        if (!outbound) {
+        if (!outbound && !Boolean.FALSE.equals(client)) {
             tellPendingPeerClose();
         }
     }
@@ -409,8 +410,12 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
 
     private void peerClose() {
         enter(6, "Close", tls12 ? "RFC 5246 §7.2.1" : "RFC 8446 §6.1");
-        say("The peer sent close_notify: it sends no more data. The engine answers with close_notify unless it"
-                + " sent one already; then the traffic keys are discarded.");
+        say(tls12
+                ? "The peer sent close_notify: it sends no more data. The engine answers with close_notify unless it"
+                        + " sent one already; then the traffic keys are discarded."
+                : "The peer sent close_notify: it sends no more data, but only its direction is closed (half-close):"
+                        + " we may still send what we have to say, then our own close_notify (unless we sent one"
+                        + " already); then the traffic keys are discarded.");
     }
 
     // ------------------------------------------------------------------ the steps

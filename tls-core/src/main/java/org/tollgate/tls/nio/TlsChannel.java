@@ -237,6 +237,9 @@ public final class TlsChannel implements ByteChannel {
      * Reads decrypted application data into {@code dst}. Returns the number of bytes, 0 when
      * none is available yet (non-blocking socket, or handshake still running, or
      * {@code dst} full), or -1 when the peer sent close_notify or closed the connection.
+     * After the peer's close_notify a TLS 1.3 channel can still be written to (half-close,
+     * RFC 8446 §6.1) until {@link #shutdownOutput()} or {@link #close()} sends ours; in TLS 1.2
+     * the engine has already answered it (RFC 5246 §7.2.1).
      */
     @Override
     public int read(ByteBuffer dst) throws IOException {

@@ -188,6 +188,10 @@ final class DeterministicConnection {
             clientSide.closed();
         }
         pump(c, s);
+        if (!s.isOutboundClosed()) {
+            s.closeOutbound(); // TLS 1.3 half-close: the server answers once it has nothing more to send
+        }
+        pump(c, s);
     }
 
     private static void tell(HandshakeExplainer e, boolean outbound, byte[] data) {

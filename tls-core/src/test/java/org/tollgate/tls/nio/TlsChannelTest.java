@@ -286,7 +286,11 @@ class TlsChannelTest {
             assertEquals(-1, server.read(ByteBuffer.allocate(100)), "server sees the client's close_notify");
             assertFalse(server.isTruncated());
             assertThrows(ClosedChannelException.class, () -> client.write(ByteBuffer.wrap(new byte[1])));
-            // The server engine answered with its own close_notify (RFC 8446 §6.1).
+            // RFC 8446 §6.1 half-close: the server may still send, then closes its side itself.
+            assertFalse(server.engine().isOutboundClosed());
+            writeFully(server, "bye".getBytes());
+            assertArrayEquals("bye".getBytes(), readFully(client, 3, 100));
+            assertTrue(server.shutdownOutput());
             assertEquals(-1, client.read(ByteBuffer.allocate(100)), "client sees the server's close_notify");
             assertFalse(client.isTruncated());
             assertTrue(client.engine().isInboundClosed());

@@ -24,7 +24,9 @@ public interface Connection {
     /**
      * Encrypts and sends all of {@code data} (its position moves to the limit). What the
      * socket cannot take yet is copied and sent later; meanwhile the server reads nothing
-     * more from this client. Ignored once {@link #close()} was called.
+     * more from this client. Ignored once {@link #close()} was called, and on a TLS 1.2
+     * connection whose client sent close_notify (answered at once, RFC 5246 §7.2.1); in
+     * TLS 1.3 a response still goes out after the client's close_notify (half-close).
      * @param data the plaintext to send
      */
     void write(ByteBuffer data);

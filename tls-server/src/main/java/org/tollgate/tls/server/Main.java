@@ -52,6 +52,10 @@ import picocli.CommandLine.Option;
             "  curl --cacert tollgate-demo-ca.pem --cert tollgate-demo-client.pem --key tollgate-demo-client.key https://localhost:8443/"})
 public final class Main implements Callable<Integer> {
 
+    /** A command with every option at its default, for picocli to fill in. */
+    public Main() {
+    }
+
     @Option(names = "--host", paramLabel = "ADDRESS", description = "Address to listen on (default: ${DEFAULT-VALUE},"
             + " every interface, like s_server; use 127.0.0.1 to stay local).")
     String host = "0.0.0.0";
@@ -285,13 +289,11 @@ public final class Main implements Callable<Integer> {
             }
         }
         TlsConfig tlsConfig = config.build();
-        if (explain) {
-            // One explainer for the whole server: concurrent handshakes interleave in its output.
-            tlsConfig = HandshakeExplainer.wire(tlsConfig, new HandshakeExplainer(err));
-        }
 
         server = TlsServer.builder()
                 .config(tlsConfig)
+                // One explainer for the whole server: concurrent connections interleave in its output.
+                .explainer(explain ? new HandshakeExplainer(err) : null)
                 .bind(new InetSocketAddress(host, port))
                 .handler(mode.handler)
                 .eventLoops(threads)

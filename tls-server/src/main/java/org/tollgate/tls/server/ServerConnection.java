@@ -26,6 +26,8 @@ final class ServerConnection implements Connection, EventLoop.Handler {
     private final EventLoop loop;
     private final TlsChannel tls;
     private final SocketAddress remote;
+    /** Step 6 of --explain for this connection; null when the server explains nothing. */
+    private final ExplainReport explain;
     private SelectionKey key;
     private ConnectionHandler handler;
     private HandshakeSummary summary;
@@ -48,6 +50,7 @@ final class ServerConnection implements Connection, EventLoop.Handler {
         this.loop = loop;
         this.remote = socket.getRemoteAddress();
         this.tls = TlsChannel.server(socket, server.config);
+        this.explain = server.explainer == null ? null : new ExplainReport(server.explainer);
     }
 
     /** On the loop: register for reads and start the handshake clock. */
@@ -123,12 +126,17 @@ final class ServerConnection implements Connection, EventLoop.Handler {
             }
             int n = tls.read(input);
             if (n < 0) {
-                // The client sent close_notify (answered by the engine) or closed TCP.
+                // The client sent close_notify or closed TCP; what it sent before was delivered.
+                // close() sends our close_notify after the pending responses (RFC 8446 §6.1 half-close;
+                // in TLS 1.2 the engine has already answered, RFC 5246 §7.2.1).
                 close();
                 return;
             }
             if (n == 0) {
                 return;
+            }
+            if (explain != null) {
+                explain.received(input, input.position() - n, input.position());
             }
             deliver();
         }
@@ -144,6 +152,9 @@ final class ServerConnection implements Connection, EventLoop.Handler {
         input.flip();
         try {
             handler.onData(this, input);
+            if (explain != null) {
+                explain.delivered();
+            }
         } finally {
             input.compact();
         }
@@ -229,6 +240,9 @@ final class ServerConnection implements Connection, EventLoop.Handler {
             if (abortive) {
                 tls.socket().close();
             } else {
+                if (explain != null) {
+                    explain.closing();
+                }
                 tls.close();
             }
         } catch (IOException e) {
@@ -272,6 +286,18 @@ final class ServerConnection implements Connection, EventLoop.Handler {
         if (closed || closeRequested) {
             data.position(data.limit());
             return;
+        }
+        if (tls.engine().isOutboundClosed()) {
+            // TLS 1.2: the client's close_notify was answered at once (RFC 5246 §7.2.1), so a
+            // response to a request sent just before it cannot go out any more.
+            LOG.log(Level.DEBUG, "#{0} {1}: the client closed first (TLS 1.2); {2} response bytes dropped", id,
+                    remote, data.remaining());
+            data.position(data.limit());
+            close();
+            return;
+        }
+        if (explain != null) {
+            explain.sending(data);
         }
         try {
             if (pending == null) {

@@ -23,6 +23,7 @@ import java.util.function.Supplier;
 import org.tollgate.tls.HandshakeSummary;
 import org.tollgate.tls.TlsConfig;
 import org.tollgate.tls.TlsException;
+import org.tollgate.tls.explain.HandshakeExplainer;
 import org.tollgate.tls.nio.EventLoop;
 import org.tollgate.tls.nio.EventLoopGroup;
 
@@ -54,6 +55,8 @@ public final class TlsServer implements AutoCloseable {
     final TlsConfig config;
     final Supplier<? extends ConnectionHandler> handlers;
     final Duration idleTimeout;
+    /** Told each connection's application data and close (step 6 of --explain); null for none. */
+    final HandshakeExplainer explainer;
     private final int maxConnections;
     private final BiConsumer<SocketAddress, HandshakeSummary> onHandshake;
     private final BiConsumer<SocketAddress, TlsException> onFailure;
@@ -70,7 +73,9 @@ public final class TlsServer implements AutoCloseable {
     private volatile boolean closed;
 
     private TlsServer(Builder b) throws IOException {
-        this.config = Objects.requireNonNull(b.config, "config");
+        Objects.requireNonNull(b.config, "config");
+        this.explainer = b.explainer;
+        this.config = explainer == null ? b.config : HandshakeExplainer.wire(b.config, explainer);
         this.handlers = Objects.requireNonNull(b.handlers, "handler");
         this.idleTimeout = b.idleTimeout;
         this.maxConnections = b.maxConnections;
@@ -256,6 +261,7 @@ public final class TlsServer implements AutoCloseable {
         private Duration idleTimeout = Duration.ofSeconds(60);
         private BiConsumer<SocketAddress, HandshakeSummary> onHandshake;
         private BiConsumer<SocketAddress, TlsException> onFailure;
+        private HandshakeExplainer explainer;
 
         private Builder() {
         }
@@ -366,6 +372,19 @@ public final class TlsServer implements AutoCloseable {
          */
         public Builder onFailure(BiConsumer<SocketAddress, TlsException> listener) {
             this.onFailure = listener;
+            return this;
+        }
+
+        /**
+         * Explains every connection with {@code explainer}: its handshake (wired into the TLS
+         * configuration as trace and key log, beside those already there), then the application
+         * data each connection received and sent and its close (step 6). One explainer tells one
+         * connection at a time, so concurrent connections interleave in its output.
+         * @param explainer the explainer, or null for none
+         * @return this builder
+         */
+        public Builder explainer(HandshakeExplainer explainer) {
+            this.explainer = explainer;
             return this;
         }
 

@@ -2,6 +2,7 @@ package org.tollgate.tls.server;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,7 +28,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.tollgate.tls.Alert;
+import org.tollgate.tls.ProtocolVersion;
+import org.tollgate.tls.TlsConfig;
 import org.tollgate.tls.TlsException;
+import org.tollgate.tls.cert.CertificateVerifier;
 import org.tollgate.tls.nio.TlsChannel;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -99,6 +103,51 @@ class TlsServerTest {
             });
             assertArrayEquals(data, readFully(client, data.length));
             writer.get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Sends a request and close_notify in one flight, as gnutls-cli and openssl s_client do when
+     * their stdin ends, then reads until the server closes; returns what arrived.
+     */
+    private String requestThenCloseNotify(ProtocolVersion version) throws Exception {
+        TlsConfig config = TlsConfig.builder().verifier(CertificateVerifier.trusting(List.of(TestPeers.PKI.ca())))
+                .versions(List.of(version)).build();
+        try (TlsChannel client = TlsChannel.client(SocketChannel.open(server.localAddress()), config, "localhost")) {
+            assertTrue(client.handshake());
+            synchronized (client.engine()) {
+                client.engine().writeApplicationData(ByteBuffer.wrap(
+                        "GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
+                client.engine().closeOutbound();
+            }
+            assertTrue(client.flush());
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            ByteBuffer buf = ByteBuffer.allocate(4096);
+            int n;
+            while ((n = client.read(buf)) >= 0) {
+                got.write(buf.array(), 0, n);
+                buf.clear();
+            }
+            assertFalse(client.isTruncated(), "the server ends with close_notify");
+            return got.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void tls13RequestFollowedByCloseNotifyIsAnswered() throws Exception {
+        server = builder().build();
+        String response = requestThenCloseNotify(ProtocolVersion.TLS_1_3);
+        assertTrue(response.startsWith("HTTP/1.1 200 OK\r\n"), response);
+        assertTrue(response.contains("<td>TLSv1.3</td>"), response);
+    }
+
+    @Test
+    void tls12CloseNotifyIsAnsweredAtOnceAndTheServerGoesOn() throws Exception {
+        server = builder().build();
+        // RFC 5246 §7.2.1: our close_notify answers the client's at once; the response is dropped.
+        assertEquals("", requestThenCloseNotify(ProtocolVersion.TLS_1_2));
+        try (TlsChannel client = connect()) {
+            assertTrue(new String(getWithConnectionClose(client), StandardCharsets.UTF_8).startsWith("HTTP/1.1 200 OK"));
         }
     }
 
