@@ -31,6 +31,10 @@ import picocli.CommandLine.Option;
             "  lb-l7 demo                        (three backends, two TLS-terminating lb-l7s, an lb-l4 in front)"})
 public final class Main implements Callable<Integer> {
 
+    /** A command with every option at its default, for picocli to fill in. */
+    public Main() {
+    }
+
     @Option(names = "--config", paramLabel = "FILE", description = "Read listeners, routes and pools from FILE (YAML subset; see lb-l7's README).")
     Path configFile;
 
