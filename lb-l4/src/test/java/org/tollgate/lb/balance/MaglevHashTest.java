@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class MaglevHashTest {
     private static final int M = MaglevHash.DEFAULT_TABLE_SIZE;
@@ -56,9 +58,10 @@ class MaglevHashTest {
         return changed;
     }
 
-    @Test
-    void thousandBackendsShareTheTableWithinOnePercent() {
-        MaglevHash maglev = new MaglevHash(backends(1000));
+    @ParameterizedTest
+    @EnumSource(MaglevHash.Fill.class)
+    void thousandBackendsShareTheTableWithinOnePercent(MaglevHash.Fill fill) {
+        MaglevHash maglev = new MaglevHash(backends(1000), M, fill);
         Backend[] table = maglev.lookupTable();
         assertEquals(M, table.length);
         Map<String, Integer> count = entriesPerBackend(table);
@@ -66,30 +69,48 @@ class MaglevHashTest {
         double average = (double) M / 1000;
         int max = count.values().stream().mapToInt(Integer::intValue).max().orElseThrow();
         int min = count.values().stream().mapToInt(Integer::intValue).min().orElseThrow();
-        System.out.printf("maglev 1000 backends, M=%d: entries per backend min %d max %d average %.3f, max/average %.4f%n",
-                M, min, max, average, max / average);
+        System.out.printf("maglev (%s) 1000 backends, M=%d: entries per backend min %d max %d average %.3f, max/average %.4f%n",
+                fill, M, min, max, average, max / average);
         assertTrue(max <= 1.01 * average, "max " + max + " vs average " + average);
-        assertTrue(max - min <= 1, "turns give each backend floor or ceil of M/N: " + min + ".." + max);
+        assertTrue(max - min <= 1, "each backend owns the floor or ceiling of M/N: " + min + ".." + max);
     }
 
     /**
-     * The issue asks for at most 0.7% of entries changed when one of 1000 backends goes.
-     * Measured over all 1000 possible removals (once, by hand) the change is 0.705% on
-     * average, 0.60% to 0.78% for single removals: Maglev's disruption at M/N = 65 sits
-     * right at that figure (the removed backend's own 0.1% plus the cascade of later
-     * claims). So this asserts the mean of ten removals against 0.7% with a little slack
-     * and each single removal against 0.8%, and prints what it measured.
+     * The issue asks for at most 0.7% of entries changed when one of 1000 backends goes,
+     * measured and asserted: the default fill (best score) stays under it for each of
+     * twenty removals (over all 1000 removals, measured once by hand: see the README).
      */
     @Test
-    void removingOneOfAThousandChangesAboutSevenTenthsOfAPercent() {
+    void removingOneOfAThousandChangesAtMostSevenTenthsOfAPercent() {
+        double[] percent = removals(MaglevHash.Fill.BEST_SCORE, 20);
+        for (double p : percent) {
+            assertTrue(p <= 0.7, "removing one of 1000 changed " + p + "% of the entries");
+        }
+    }
+
+    /**
+     * The paper's fill (turns) keeps the same balance but its cascade is longer: about
+     * 0.7% on average, up to 0.78% for single removals. Asserted with that slack, so a
+     * change that makes it worse is noticed; kept for comparison and teaching.
+     */
+    @Test
+    void thePapersTurnsMoveAboutSevenTenthsOfAPercent() {
+        double[] percent = removals(MaglevHash.Fill.TURNS, 10);
+        double mean = java.util.Arrays.stream(percent).average().orElseThrow();
+        assertTrue(mean <= 0.72, "mean " + mean + "%");
+        assertTrue(java.util.Arrays.stream(percent).max().orElseThrow() <= 0.8, java.util.Arrays.toString(percent));
+        double best = java.util.Arrays.stream(removals(MaglevHash.Fill.BEST_SCORE, 10)).average().orElseThrow();
+        assertTrue(best < mean * 0.8, "best score (" + best + "%) moves clearly fewer entries than turns (" + mean + "%)");
+    }
+
+    /** Removes each of {@code count} backends of 1000 in turn, checks the table, returns % of entries changed. */
+    private static double[] removals(MaglevHash.Fill fill, int count) {
         List<Backend> list = backends(1000);
-        MaglevHash maglev = new MaglevHash(list);
+        MaglevHash maglev = new MaglevHash(list, M, fill);
         Backend[] before = maglev.lookupTable();
-        double sum = 0;
-        double worst = 0;
-        double best = 100;
-        for (int r = 50; r < 1000; r += 100) {
-            Backend removed = list.get(r);
+        double[] percent = new double[count];
+        for (int k = 0; k < count; k++) {
+            Backend removed = list.get(25 + k * (1000 / count));
             List<Backend> fewer = new ArrayList<>(list);
             fewer.remove(removed);
             maglev.setBackends(fewer);
@@ -100,18 +121,16 @@ class MaglevHashTest {
             for (Backend b : after) {
                 assertNotEquals(removed, b);
             }
-            double percent = 100.0 * changed / M;
-            sum += percent;
-            worst = Math.max(worst, percent);
-            best = Math.min(best, percent);
+            int max = entriesPerBackend(after).values().stream().mapToInt(Integer::intValue).max().orElseThrow();
+            assertTrue(max <= 1.01 * M / 999, "after the removal the most loaded owns " + max);
+            percent[k] = 100.0 * changed / M;
         }
-        double mean = sum / 10;
-        System.out.printf("maglev remove 1 of 1000, M=%d, ten removals: entries changed min %.3f%% mean %.3f%% max %.3f%% (minimum possible 0.1%%)%n",
-                M, best, mean, worst);
-        assertTrue(mean <= 0.72, "mean " + mean + "%");
-        assertTrue(worst <= 0.8, "worst " + worst + "%");
+        System.out.printf("maglev (%s) remove 1 of 1000, M=%d, %d removals: entries changed min %.3f%% mean %.3f%% max %.3f%% (minimum possible 0.1%%)%n",
+                fill, M, count, java.util.Arrays.stream(percent).min().orElseThrow(),
+                java.util.Arrays.stream(percent).average().orElseThrow(), java.util.Arrays.stream(percent).max().orElseThrow());
         maglev.setBackends(list);
         assertEquals(0, changed(before, maglev.lookupTable()), "putting it back restores the table");
+        return percent;
     }
 
     @Test
@@ -159,7 +178,7 @@ class MaglevHashTest {
         }
         System.out.printf("remove 1 of 1000 backends, 100000 clients: maglev moved %d clients of surviving backends (%.2f%%), hash mod N moved %d (%.2f%%)%n",
                 maglevMoved, maglevMoved / 1000.0, moduloMoved, moduloMoved / 1000.0);
-        assertTrue(maglevMoved < 700, "maglev moved " + maglevMoved);
+        assertTrue(maglevMoved < 500, "maglev moved " + maglevMoved);
         assertTrue(moduloMoved > 99_000, "modulo moved " + moduloMoved);
     }
 
@@ -220,9 +239,9 @@ class MaglevHashTest {
 
     @Test
     void tableSizeMustBePrimeAndHoldTheBackends() {
-        assertThrows(IllegalArgumentException.class, () -> new MaglevHash(backends(3), 65536));
-        assertThrows(IllegalArgumentException.class, () -> new MaglevHash(backends(8), 7));
-        MaglevHash small = new MaglevHash(backends(3), 7);
+        assertThrows(IllegalArgumentException.class, () -> new MaglevHash(backends(3), 65536, MaglevHash.Fill.BEST_SCORE));
+        assertThrows(IllegalArgumentException.class, () -> new MaglevHash(backends(8), 7, MaglevHash.Fill.BEST_SCORE));
+        MaglevHash small = new MaglevHash(backends(3), 7, MaglevHash.Fill.BEST_SCORE);
         assertEquals(7, small.lookupTable().length);
         assertTrue(new MaglevHash(List.of()).choose(address(1, 2, 3, 4)).isEmpty());
     }
