@@ -86,18 +86,36 @@ final class JcaAead implements Aead {
     @Override
     public int seal(byte[] nonce, byte[] aad, byte[] in, int inOff, int len, byte[] out, int outOff)
             throws TlsException {
-        Cipher cipher = cipher();
         try {
-            cipher.init(Cipher.ENCRYPT_MODE, key, parameters(nonce));
-            remember(nonce);
-            if (aad != null && aad.length > 0) {
-                cipher.updateAAD(aad);
-            }
             // Cipher.doFinal is copy-safe: out may be in, as the interface promises.
-            return cipher.doFinal(in, inOff, len, out, outOff);
+            return encryptor(nonce, aad).doFinal(in, inOff, len, out, outOff);
         } catch (GeneralSecurityException | IllegalStateException e) {
             throw TlsException.internalError(suite + " encryption failed: " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public int seal(byte[] nonce, byte[] aad, byte[] in, int inOff, int len, byte[] trailer, int trailerLen,
+            byte[] out, int outOff) throws TlsException {
+        try {
+            // One AEAD operation in two calls: the content from where it is, then the trailer.
+            Cipher cipher = encryptor(nonce, aad);
+            int n = cipher.update(in, inOff, len, out, outOff);
+            return n + cipher.doFinal(trailer, 0, trailerLen, out, outOff + n);
+        } catch (GeneralSecurityException | IllegalStateException e) {
+            throw TlsException.internalError(suite + " encryption failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The cipher, initialised to encrypt with {@code nonce}, the additional data fed in. */
+    private Cipher encryptor(byte[] nonce, byte[] aad) throws GeneralSecurityException, TlsException {
+        Cipher cipher = cipher();
+        cipher.init(Cipher.ENCRYPT_MODE, key, parameters(nonce));
+        remember(nonce);
+        if (aad != null && aad.length > 0) {
+            cipher.updateAAD(aad);
+        }
+        return cipher;
     }
 
     @Override

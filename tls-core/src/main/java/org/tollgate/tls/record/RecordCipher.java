@@ -23,6 +23,7 @@ public final class RecordCipher implements RecordProtection {
     private final byte[] iv;
     private final byte[] nonce;
     private final byte[] header = new byte[HEADER_LENGTH];
+    private final byte[] innerType = new byte[1];
     private long sequenceNumber;
     private int contentType;
 
@@ -100,14 +101,28 @@ public final class RecordCipher implements RecordProtection {
             buf[body + length + 1 + i] = 0;
         }
         int ciphertextLength = inner + Aead.TAG_LENGTH;
+        writeHeader(buf, off, ciphertextLength);
+        aead.seal(nextNonce(), header, buf, body, inner, buf, body);
+        return HEADER_LENGTH + ciphertextLength;
+    }
+
+    @Override
+    public int seal(byte[] src, int srcOff, int length, int contentType, byte[] buf, int off) throws TlsException {
+        int ciphertextLength = length + 1 + Aead.TAG_LENGTH;
+        writeHeader(buf, off, ciphertextLength);
+        innerType[0] = (byte) contentType; // TLSInnerPlaintext: content, then its real type
+        aead.seal(nextNonce(), header, src, srcOff, length, innerType, 1, buf, off + HEADER_LENGTH);
+        return HEADER_LENGTH + ciphertextLength;
+    }
+
+    /** The outer record header, also kept as the additional data (RFC 8446 §5.2). */
+    private void writeHeader(byte[] buf, int off, int ciphertextLength) {
         buf[off] = ContentType.APPLICATION_DATA; // opaque_type (RFC 8446 §5.2)
         buf[off + 1] = 0x03;                     // legacy_record_version 0x0303
         buf[off + 2] = 0x03;
         buf[off + 3] = (byte) (ciphertextLength >>> 8);
         buf[off + 4] = (byte) ciphertextLength;
         System.arraycopy(buf, off, header, 0, HEADER_LENGTH);
-        aead.seal(nextNonce(), header, buf, body, inner, buf, body);
-        return HEADER_LENGTH + ciphertextLength;
     }
 
     /** Convenience form of {@link #sealInPlace}: returns the whole protected record. */

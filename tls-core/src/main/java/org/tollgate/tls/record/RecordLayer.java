@@ -86,8 +86,14 @@ public final class RecordLayer {
         while (src.hasRemaining()) {
             int n = Math.min(src.remaining(), maxFragment);
             int at = out.reserve(RecordCipher.HEADER_LENGTH + n + writeCipher.overhead(0));
-            src.get(out.array(), at + RecordCipher.HEADER_LENGTH, n);
-            out.commit(writeCipher.sealInPlace(out.array(), at, n, contentType, 0));
+            if (src.hasArray()) {
+                // A heap buffer: the cipher reads the content from it, no copy first.
+                out.commit(writeCipher.seal(src.array(), src.arrayOffset() + src.position(), n, contentType, out.array(), at));
+                src.position(src.position() + n);
+            } else {
+                src.get(out.array(), at + RecordCipher.HEADER_LENGTH, n);
+                out.commit(writeCipher.sealInPlace(out.array(), at, n, contentType, 0));
+            }
         }
     }
 
@@ -104,8 +110,7 @@ public final class RecordLayer {
             out.commit(RecordCipher.HEADER_LENGTH + n);
         } else {
             int at = out.reserve(RecordCipher.HEADER_LENGTH + n + writeCipher.overhead(0));
-            System.arraycopy(data, off, out.array(), at + RecordCipher.HEADER_LENGTH, n);
-            out.commit(writeCipher.sealInPlace(out.array(), at, n, contentType, 0));
+            out.commit(writeCipher.seal(data, off, n, contentType, out.array(), at));
         }
     }
 

@@ -18,6 +18,15 @@ public interface RecordProtection {
     int sealInPlace(byte[] buf, int off, int length, int contentType, int padding) throws TlsException;
 
     /**
+     * Protects {@code length} bytes of {@code contentType} content read from {@code src} at
+     * {@code srcOff}, without padding, into a record written at {@code buf[off]}: the cipher
+     * reads the content where it is, so it is not first copied into {@code buf}. {@code buf}
+     * needs {@code HEADER_LENGTH + length + }{@link #overhead(int) overhead(0)} bytes there
+     * and must not overlap the content. Returns the whole record length.
+     */
+    int seal(byte[] src, int srcOff, int length, int contentType, byte[] buf, int off) throws TlsException;
+
+    /**
      * Opens the record whose 5-byte header is at {@code src[off]} and whose protected body of
      * {@code bodyLength} bytes follows it, writing the content into {@code dst} at
      * {@code dstOff} ({@code dst} needs {@code bodyLength} bytes of room there; it may be

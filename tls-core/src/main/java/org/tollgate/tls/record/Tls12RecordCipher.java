@@ -121,6 +121,13 @@ public final class Tls12RecordCipher implements RecordProtection {
 
     @Override
     public int sealInPlace(byte[] buf, int off, int length, int contentType, int padding) throws TlsException {
+        // TLS 1.2 has no padding. The cipher is copy-safe, so the content may be where the
+        // ciphertext goes (ChaCha20) or 8 bytes before it (GCM, after its explicit nonce).
+        return seal(buf, off + RecordCipher.HEADER_LENGTH, length, contentType, buf, off);
+    }
+
+    @Override
+    public int seal(byte[] src, int srcOff, int length, int contentType, byte[] buf, int off) throws TlsException {
         if (length > RecordCipher.MAX_PLAINTEXT) {
             throw TlsException.internalError("record of " + length + " bytes is too long to send", null);
         }
@@ -129,18 +136,18 @@ public final class Tls12RecordCipher implements RecordProtection {
         additionalData(seq, contentType, length);
         int bodyLength;
         if (explicitNonce) {
-            // Encrypt first (the cipher is copy-safe), moving the content 8 bytes on to make
-            // room for the explicit nonce, then write the nonce's explicit part in front.
+            // Encrypt first, into the place after the explicit nonce, then write the nonce's
+            // explicit part in front (the content may have sat where the nonce goes).
             System.arraycopy(iv, 0, nonce, 0, 4);
             for (int i = 0; i < 8; i++) {
                 nonce[4 + i] = (byte) (seq >>> (56 - 8 * i));
             }
-            int n = aead.seal(nonce, aad, buf, body, length, buf, body + EXPLICIT_NONCE_LENGTH);
+            int n = aead.seal(nonce, aad, src, srcOff, length, buf, body + EXPLICIT_NONCE_LENGTH);
             System.arraycopy(nonce, 4, buf, body, EXPLICIT_NONCE_LENGTH);
             bodyLength = EXPLICIT_NONCE_LENGTH + n;
         } else {
             chachaNonce(seq);
-            bodyLength = aead.seal(nonce, aad, buf, body, length, buf, body);
+            bodyLength = aead.seal(nonce, aad, src, srcOff, length, buf, body);
         }
         buf[off] = (byte) contentType;
         buf[off + 1] = (byte) (VERSION >>> 8);
