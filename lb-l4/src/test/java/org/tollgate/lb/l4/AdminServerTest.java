@@ -12,18 +12,24 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.tollgate.lb.balance.Backend;
 import org.tollgate.lb.balance.RoundRobin;
+import org.tollgate.testsupport.Curl;
 
 /** curl reads the stats; raw sockets send what curl would not. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class AdminServerTest {
+    @TempDir
+    Path dir;
+
     private final List<AutoCloseable> toClose = new ArrayList<>();
 
     @AfterEach
@@ -82,15 +88,10 @@ class AdminServerTest {
         assertTrue(curl(url + "/stats").contains("\"active_connections\":0,\"total_connections\":1"));
     }
 
-    private static String curl(String url) throws Exception {
-        Process p = new ProcessBuilder("curl", "-sS", "--fail", "--max-time", "10", url).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(15, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail("curl did not finish");
-        }
-        assertEquals(0, p.exitValue(), out);
-        return out;
+    private String curl(String url) {
+        Curl.Result r = Curl.run(dir, "--fail", url);
+        assertEquals(0, r.exit(), r::err);
+        return r.out();
     }
 
     @Test

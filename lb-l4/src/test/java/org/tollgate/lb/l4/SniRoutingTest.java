@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.tollgate.lb.l4.HealthTest.readLine;
 
 import java.io.IOException;
@@ -27,7 +26,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.tollgate.lb.balance.Backend;
 import org.tollgate.lb.balance.Balancer;
 import org.tollgate.lb.balance.RoundRobin;
+import org.tollgate.testsupport.Curl;
+import org.tollgate.testsupport.OpenSslServer;
+import org.tollgate.tls.cert.CertifiedKey;
 import org.tollgate.tls.cert.DemoCertificates;
+import org.tollgate.tls.cert.PemFiles;
 
 /**
  * SNI passthrough: curl reaches two {@code openssl s_server}s with different certificates
@@ -76,9 +79,9 @@ class SniRoutingTest {
     void curlReachesEachTlsBackendByItsNameThroughOnePort(@TempDir Path dir) throws Exception {
         DemoCertificates.Pki pki = DemoCertificates.create(Clock.systemUTC());
         Instant now = Instant.now();
-        OpenSslServer a = closing(new OpenSslServer(dir, "a", pki.issue("a.example.com", List.of("a.example.com"),
+        OpenSslServer a = closing(openSsl(dir, "a", pki.issue("a.example.com", List.of("a.example.com"),
                 DemoCertificates.KeyType.EC_P256, now.minusSeconds(3600), now.plusSeconds(86400), true)));
-        OpenSslServer b = closing(new OpenSslServer(dir, "b", pki.issue("www.example.net", List.of("www.example.net"),
+        OpenSslServer b = closing(openSsl(dir, "b", pki.issue("www.example.net", List.of("www.example.net"),
                 DemoCertificates.KeyType.EC_P256, now.minusSeconds(3600), now.plusSeconds(86400), true)));
         Path ca = dir.resolve("ca.pem");
         pki.writeCa(ca);
@@ -93,11 +96,11 @@ class SniRoutingTest {
         int port = f.localAddress().getPort();
 
         // Each certificate names only its own host, so curl's verification proves the route.
-        curl(ca, "a.example.com", port);
+        curl(dir, ca, "a.example.com", port);
         assertEquals(1, ba.totalConnections());
         assertEquals(0, bb.totalConnections());
-        curl(ca, "www.example.net", port);
-        curl(ca, "www.example.net", port);
+        curl(dir, ca, "www.example.net", port);
+        curl(dir, ca, "www.example.net", port);
         assertEquals(1, ba.totalConnections());
         assertEquals(2, bb.totalConnections());
         assertEquals(0, bd.totalConnections());
@@ -114,17 +117,19 @@ class SniRoutingTest {
         assertEquals(1, bd.totalConnections());
     }
 
-    private static void curl(Path ca, String host, int port) throws Exception {
-        Process curl = new ProcessBuilder("curl", "-sS", "--tlsv1.3", "--cacert", ca.toString(), "--max-time", "10",
-                "--resolve", host + ":" + port + ":127.0.0.1", "https://" + host + ":" + port + "/")
-                .redirectErrorStream(true).start();
-        String out = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!curl.waitFor(15, TimeUnit.SECONDS)) {
-            curl.destroyForcibly();
-            fail("curl did not finish");
-        }
-        assertEquals(0, curl.exitValue(), host + ": " + out);
-        assertTrue(out.contains("s_server"), out);
+    /** {@code openssl s_server -www} with {@code key}, written as PEM files named after {@code name}. */
+    private static OpenSslServer openSsl(Path dir, String name, CertifiedKey key) throws IOException {
+        Path cert = dir.resolve(name + ".pem");
+        Path privateKey = dir.resolve(name + "-key.pem");
+        PemFiles.writeCertificates(cert, key.chain());
+        PemFiles.writePrivateKey(privateKey, key.privateKey());
+        return OpenSslServer.builder(cert, privateKey).www().start(dir);
+    }
+
+    private static void curl(Path dir, Path ca, String host, int port) {
+        Curl.Result r = Curl.https(port).host(host).versions("1.3", "1.3").caFile(ca).run(dir, Duration.ofSeconds(11));
+        assertEquals(0, r.exit(), () -> host + ": " + r.err());
+        assertTrue(r.out().contains("s_server"), r::output);
     }
 
     @Test

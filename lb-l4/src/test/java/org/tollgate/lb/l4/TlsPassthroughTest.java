@@ -2,28 +2,23 @@ package org.tollgate.lb.l4;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.tollgate.lb.balance.Backend;
 import org.tollgate.lb.balance.RoundRobin;
+import org.tollgate.testsupport.Curl;
+import org.tollgate.testsupport.OpenSslServer;
 import org.tollgate.tls.cert.CertifiedKey;
 import org.tollgate.tls.cert.DemoCertificates;
 import org.tollgate.tls.cert.PemFiles;
@@ -34,9 +29,7 @@ import org.tollgate.tls.cert.PemFiles;
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class TlsPassthroughTest {
-    private static final Pattern ACCEPT = Pattern.compile("^ACCEPT 127\\.0\\.0\\.1:(\\d+)$");
-
-    private Process server;
+    private OpenSslServer server;
     private TcpForwarder forwarder;
 
     @AfterEach
@@ -45,7 +38,7 @@ class TlsPassthroughTest {
             forwarder.close();
         }
         if (server != null) {
-            server.destroyForcibly();
+            server.close();
         }
     }
 
@@ -60,44 +53,18 @@ class TlsPassthroughTest {
         PemFiles.writePrivateKey(privateKey, key.privateKey());
         pki.writeCa(ca);
 
-        server = new ProcessBuilder("openssl", "s_server", "-accept", "127.0.0.1:0", "-tls1_3", "-www",
-                "-cert", cert.toString(), "-key", privateKey.toString())
-                .redirectErrorStream(true).start();
-        CompletableFuture<Integer> port = new CompletableFuture<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    Matcher m = ACCEPT.matcher(line);
-                    if (m.matches()) {
-                        port.complete(Integer.parseInt(m.group(1)));
-                    }
-                }
-            } catch (IOException e) {
-                // process ended
-            }
-            port.completeExceptionally(new IOException("openssl s_server ended without ACCEPT"));
-        });
-        reader.setDaemon(true);
-        reader.start();
-        InetSocketAddress backendAddress = new InetSocketAddress(InetAddress.getLoopbackAddress(), port.get(10, TimeUnit.SECONDS));
+        server = OpenSslServer.builder(cert, privateKey).www().start(dir);
+        InetSocketAddress backendAddress = server.address();
 
         Backend backend = new Backend("openssl", backendAddress);
         forwarder = TcpForwarder.start(ForwarderConfig.builder(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
                 .eventLoops(1).build(), new RoundRobin(List.of(backend)));
         int lbPort = forwarder.localAddress().getPort();
 
-        Process curl = new ProcessBuilder("curl", "-sS", "-v", "--tlsv1.3", "--cacert", ca.toString(),
-                "--resolve", "localhost:" + lbPort + ":127.0.0.1", "https://localhost:" + lbPort + "/")
-                .redirectErrorStream(true).start();
-        String out = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!curl.waitFor(15, TimeUnit.SECONDS)) {
-            curl.destroyForcibly();
-            fail("curl did not finish");
-        }
-        assertEquals(0, curl.exitValue(), out);
-        assertTrue(out.contains("SSL connection using TLSv1.3"), out);
-        assertTrue(out.contains("s_server"), "the page openssl s_server -www serves: " + out);
+        Curl.Result curl = Curl.https(lbPort).versions("1.3", "1.3").caFile(ca).run(dir, Duration.ofSeconds(16));
+        assertEquals(0, curl.exit(), curl::output);
+        assertTrue(curl.err().contains("SSL connection using TLSv1.3"), curl::output);
+        assertTrue(curl.out().contains("s_server"), () -> "the page openssl s_server -www serves: " + curl.output());
         assertTrue(forwarder.bytesToBackends() > 0 && forwarder.bytesToClients() > 0);
         assertEquals(1, backend.totalConnections());
         assertTrue(Files.size(ca) > 0);

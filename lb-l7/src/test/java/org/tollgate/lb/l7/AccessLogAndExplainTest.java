@@ -18,6 +18,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.tollgate.lb.balance.Algorithm;
 import org.tollgate.lb.balance.Backend;
+import org.tollgate.testsupport.Curl;
+import org.tollgate.testsupport.Ports;
 
 /** The access log line, field by field, for served, refused and failed requests; and the --explain text. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -82,7 +84,7 @@ class AccessLogAndExplainTest {
     void refusalsAndFailuresCarryTheirTerminationState() throws Exception {
         TestBackend a = track(new TestBackend("a"));
         L7ProxyTest.Misbehaving silent = track(new L7ProxyTest.Misbehaving(true));
-        Backend dead = new Backend("dead", new InetSocketAddress("127.0.0.1", L7ProxyTest.freePort()));
+        Backend dead = new Backend("dead", new InetSocketAddress("127.0.0.1", Ports.free()));
         ProxyConfig.Builder b = ProxyConfig.builder(new InetSocketAddress("127.0.0.1", 0)).eventLoops(1)
                 .pool(BackendPool.of("web", Algorithm.ROUND_ROBIN, List.of(a.backend())))
                 .pool(BackendPool.of("dead", Algorithm.ROUND_ROBIN, List.of(dead)))

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.tollgate.lb.balance.Backend;
+import org.tollgate.testsupport.Ports;
 
 /** The admin port: the HTML page and /metrics follow real traffic; it refuses what a read-only port should. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -44,7 +45,7 @@ class AdminServerTest {
                 + "pools:\n  web:\n    algorithm: weighted-round-robin\n    backends:\n"
                 + "      - address: 127.0.0.1:" + a.address().getPort() + "\n        name: a\n        weight: 3\n"
                 + "      - address: 127.0.0.1:" + b.address().getPort() + "\n        name: b\n"
-                + "      - address: 127.0.0.1:" + L7ProxyTest.freePort() + "\n        name: dead\n"
+                + "      - address: 127.0.0.1:" + Ports.free() + "\n        name: dead\n"
                 + "routes:\n  - pool: web\n"
                 + "admin: 127.0.0.1:0\n";
         Instance instance = Instance.start(ConfigFile.parse("lb-l7.yml", null, yml, null), null, m -> { }, Duration.ofSeconds(1));

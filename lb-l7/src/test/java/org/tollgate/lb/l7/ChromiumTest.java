@@ -1,14 +1,11 @@
 package org.tollgate.lb.l7;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -24,6 +21,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.tollgate.lb.balance.Algorithm;
 import org.tollgate.lb.balance.Backend;
+import org.tollgate.testsupport.Chromium;
 import org.tollgate.tls.TlsConfig;
 import org.tollgate.tls.cert.DemoCertificates;
 
@@ -38,14 +36,9 @@ class ChromiumTest {
     @TempDir
     Path dir;
     private final List<AutoCloseable> closeables = new ArrayList<>();
-    private final List<Process> started = new ArrayList<>();
 
     @AfterEach
     void stop() throws Exception {
-        for (Process p : started) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-        }
         for (int i = closeables.size() - 1; i >= 0; i--) {
             closeables.get(i).close();
         }
@@ -102,32 +95,7 @@ class ChromiumTest {
         assertTrue(stats.contains("<tr data-listener=\"127.0.0.1:" + port + "\"><td>127.0.0.1:" + port + "</td><td>yes</td>"), stats);
     }
 
-    private String chromium(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(System.getProperty("chromium.binary", "chromium"), "--headless",
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--user-data-dir=" + Files.createTempDirectory(dir, "profile")));
-        cmd.addAll(List.of(args));
-        Path out = Files.createTempFile(dir, "chromium", ".out");
-        Path err = Files.createTempFile(dir, "chromium", ".err");
-        Process p;
-        try {
-            p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        } catch (IOException e) {
-            throw new AssertionError("chromium is not installed (apt-get install chromium): " + e.getMessage(), e);
-        }
-        started.add(p);
-        if (!p.waitFor(90, TimeUnit.SECONDS)) {
-            throw new AssertionError("chromium did not finish in 90 s: " + Files.readString(err));
-        }
-        assertEquals(0, p.exitValue(), () -> "chromium failed: " + readQuietly(err));
-        return Files.readString(out, StandardCharsets.UTF_8);
-    }
-
-    private static String readQuietly(Path p) {
-        try {
-            return Files.readString(p);
-        } catch (IOException e) {
-            return e.toString();
-        }
+    private String chromium(String... args) {
+        return Chromium.run(dir, Duration.ofSeconds(90), args);
     }
 }

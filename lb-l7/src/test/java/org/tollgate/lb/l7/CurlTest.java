@@ -16,6 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tollgate.lb.balance.Algorithm;
+import org.tollgate.testsupport.Curl;
 import org.tollgate.tls.TlsConfig;
 import org.tollgate.tls.cert.DemoCertificates;
 

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Timeout;
 import org.tollgate.lb.balance.Algorithm;
 import org.tollgate.lb.balance.Backend;
 import org.tollgate.lb.l4.HealthConfig;
+import org.tollgate.testsupport.Ports;
 
 /** Active HTTP health checks, passive ejection, and a backend killed under load, against real backends. */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
@@ -107,7 +108,7 @@ class HealthCheckTest {
     @Test
     void aBackendThatStopsListeningFailsItsChecks() throws Exception {
         TestBackend a = track(new TestBackend("a"));
-        Backend dead = new Backend("dead", new java.net.InetSocketAddress("127.0.0.1", L7ProxyTest.freePort()));
+        Backend dead = new Backend("dead", new java.net.InetSocketAddress("127.0.0.1", Ports.free()));
         HealthConfig timing = HealthConfig.builder().interval(Duration.ofMillis(50)).timeout(Duration.ofSeconds(3)).rise(1).fall(1).ejectAfter(0).build();
         BackendPool pool = BackendPool.builder("web", Algorithm.ROUND_ROBIN, List.of(dead, a.backend()))
                 .healthCheck(new HealthCheck("/health", 200, timing)).build();
@@ -149,7 +150,7 @@ class HealthCheckTest {
     @Test
     void passiveEjectionOfABackendThatRefusesConnections() throws Exception {
         TestBackend a = track(new TestBackend("a"));
-        Backend dead = new Backend("dead", new java.net.InetSocketAddress("127.0.0.1", L7ProxyTest.freePort()));
+        Backend dead = new Backend("dead", new java.net.InetSocketAddress("127.0.0.1", Ports.free()));
         HealthConfig timing = HealthConfig.builder().ejectAfter(2).cooldown(Duration.ofMinutes(5)).build();
         BackendPool pool = BackendPool.builder("web", Algorithm.ROUND_ROBIN, List.of(dead, a.backend()))
                 .healthCheck(HealthCheck.passive(timing)).build();

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -29,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.tollgate.lb.balance.Algorithm;
 import org.tollgate.lb.balance.Backend;
 import org.tollgate.lb.l4.HealthConfig;
+import org.tollgate.testsupport.OpenSslServer;
 import org.tollgate.tls.TlsConfig;
 import org.tollgate.tls.cert.CertificateVerifier;
 import org.tollgate.tls.cert.CertifiedKey;
@@ -52,7 +52,6 @@ class HttpsHealthCheckTest {
     static DemoCertificates.Pki pki;
     static CertifiedKey backendKey;
     private final List<AutoCloseable> closeables = new ArrayList<>();
-    private final List<Process> processes = new ArrayList<>();
     private final Logger checkerLog = Logger.getLogger("org.tollgate.lb.l4.HealthChecker");
     private final List<String> warnings = new CopyOnWriteArrayList<>();
     private final Handler capture = new Handler() {
@@ -91,10 +90,6 @@ class HttpsHealthCheckTest {
     @AfterEach
     void closeAll() throws Exception {
         checkerLog.removeHandler(capture);
-        for (Process p : processes) {
-            p.destroyForcibly();
-            p.waitFor(10, TimeUnit.SECONDS);
-        }
         for (int i = closeables.size() - 1; i >= 0; i--) {
             closeables.get(i).close();
         }
@@ -137,17 +132,10 @@ class HttpsHealthCheckTest {
     @Test
     void checksPassOverHttpsToTollgatesTlsServerAndOpensslSServerFromTheConfigFile() throws Exception {
         TlsServer tollgate = tlsServer(HttpsHandler::new);
-        int opensslPort = L7ProxyTest.freePort();
-        Process openssl;
-        try {
-            openssl = new ProcessBuilder("openssl", "s_server", "-accept", "127.0.0.1:" + opensslPort, "-www",
-                    "-cert", dir.resolve("backend.pem").toString(), "-key", dir.resolve("backend.key").toString())
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("s_server.log").toFile()).start();
-        } catch (IOException e) {
-            throw new AssertionError("openssl is not installed: " + e.getMessage(), e);
-        }
-        processes.add(openssl);
-        awaitListening(opensslPort, openssl);
+        OpenSslServer openssl = OpenSslServer.builder(dir.resolve("backend.pem"), dir.resolve("backend.key"))
+                .anyVersion().www().start(dir);
+        closeables.add(openssl);
+        int opensslPort = openssl.port();
         String yml = "listeners:\n  - listen: 127.0.0.1:0\n"
                 + "pools:\n  secure:\n"
                 + "    backends: [127.0.0.1:" + tollgate.localAddress().getPort() + ", 127.0.0.1:" + opensslPort + "]\n"
@@ -330,19 +318,5 @@ class HttpsHealthCheckTest {
                     + "\r\nContent-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body).getBytes(StandardCharsets.ISO_8859_1)));
             connection.close();
         }
-    }
-
-    private static void awaitListening(int port, Process p) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-                return;
-            } catch (IOException e) {
-                assertTrue(p.isAlive(), "openssl s_server exited");
-                Thread.sleep(50);
-            }
-        }
-        throw new AssertionError("nothing listens on " + port);
     }
 }

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.tollgate.lb.balance.Algorithm;
 import org.tollgate.lb.balance.Backend;
+import org.tollgate.testsupport.Ports;
 
 /** The proxy on loopback between real clients (raw sockets, the JDK HttpClient) and real backends. */
 class L7ProxyTest {
@@ -205,7 +206,7 @@ class L7ProxyTest {
     @Test
     void deadBackendIsSkippedForEveryMethodWhenTheConnectFails() throws IOException {
         TestBackend a = backend("a");
-        Backend dead = new Backend("dead", new InetSocketAddress("127.0.0.1", freePort()));
+        Backend dead = new Backend("dead", new InetSocketAddress("127.0.0.1", Ports.free()));
         L7Proxy p = start(config(BackendPool.of("web", Algorithm.ROUND_ROBIN, List.of(dead, a.backend()))));
         for (int i = 0; i < 4; i++) {
             RawClient c = client(p);
@@ -218,7 +219,7 @@ class L7ProxyTest {
 
     @Test
     void onlyBackendDeadGives502() throws IOException {
-        Backend dead = new Backend("dead", new InetSocketAddress("127.0.0.1", freePort()));
+        Backend dead = new Backend("dead", new InetSocketAddress("127.0.0.1", Ports.free()));
         L7Proxy p = start(config(BackendPool.of("web", Algorithm.ROUND_ROBIN, List.of(dead))));
         RawClient c = client(p);
         c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
@@ -330,12 +331,6 @@ class L7ProxyTest {
         }
         assertEquals(6, names.stream().filter("a"::equals).count(), names.toString());
         assertEquals(2, names.stream().filter("b"::equals).count(), names.toString());
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 
     /** A backend that reads a request head and then drops the connection, or never answers. */

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tollgate.testsupport.Ports;
 import picocli.CommandLine;
 
 /** The command line: option checking in process, and the real jar-less program serving a request. */
@@ -32,7 +33,7 @@ class MainTest {
     @Test
     void theProgramProxiesToItsBackends(@TempDir Path dir) throws Exception {
         try (TestBackend a = new TestBackend("a")) {
-            int port = L7ProxyTest.freePort();
+            int port = Ports.free();
             String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
                     "--listen", "127.0.0.1:" + port, "--backend", "127.0.0.1:" + a.address().getPort() + ",weight=2",
@@ -84,7 +85,7 @@ class MainTest {
     @Test
     void theProgramReloadsOnSighupAndStopsGracefullyOnSigterm(@TempDir Path dir) throws Exception {
         try (TestBackend a = new TestBackend("a"); TestBackend b = new TestBackend("b")) {
-            int port = L7ProxyTest.freePort();
+            int port = Ports.free();
             Path file = dir.resolve("lb-l7.yml");
             ReloadAndDrainTest.write(file, ReloadAndDrainTest.config(port, "127.0.0.1:" + a.address().getPort(), "round-robin"));
             Path log = dir.resolve("log");

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.tollgate.lb.balance.Algorithm;
+import org.tollgate.testsupport.Ports;
 
 /**
  * Operations: the config file changes under a steady load of requests (kept-alive and new
@@ -78,7 +79,7 @@ class ReloadAndDrainTest {
         TestBackend b = new TestBackend("b");
         closeables.add(a);
         closeables.add(b);
-        int port = L7ProxyTest.freePort();
+        int port = Ports.free();
         Path file = dir.resolve("lb-l7.yml");
         String addrA = "127.0.0.1:" + a.address().getPort();
         String addrB = "127.0.0.1:" + b.address().getPort();

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.tollgate.lb.balance.Algorithm;
 import org.tollgate.lb.balance.Backend;
+import org.tollgate.testsupport.Curl;
 
 /** Sticky sessions by an inserted cookie, with curl's cookie jar and the JDK HttpClient's CookieManager. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)

@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +19,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.tollgate.lb.balance.Algorithm;
 import org.tollgate.lb.balance.Backend;
+import org.tollgate.testsupport.Curl;
+import org.tollgate.testsupport.OpenSslServer;
+import org.tollgate.testsupport.Processes;
 import org.tollgate.tls.TlsConfig;
 import org.tollgate.tls.cert.CertificateVerifier;
 import org.tollgate.tls.cert.CertifiedKey;
@@ -44,7 +45,6 @@ class TlsTerminationTest {
     static CertifiedKey api;
     static CertifiedKey backendKey;
     private final List<AutoCloseable> closeables = new ArrayList<>();
-    private final List<Process> processes = new ArrayList<>();
 
     @BeforeAll
     static void certificates() throws IOException {
@@ -61,10 +61,6 @@ class TlsTerminationTest {
 
     @AfterEach
     void closeAll() throws Exception {
-        for (Process p : processes) {
-            p.destroyForcibly();
-            p.waitFor(10, TimeUnit.SECONDS);
-        }
         for (int i = closeables.size() - 1; i >= 0; i--) {
             closeables.get(i).close();
         }
@@ -73,20 +69,15 @@ class TlsTerminationTest {
     record Result(int exit, String out, String err) {
     }
 
-    private Result run(String stdin, String... cmd) throws Exception {
-        Path out = Files.createTempFile(dir, "out", ".txt");
-        Path err = Files.createTempFile(dir, "err", ".txt");
-        Path in = Files.createTempFile(dir, "in", ".txt");
-        Files.writeString(in, stdin == null ? "" : stdin);
-        Process p;
-        try {
-            p = new ProcessBuilder(cmd).redirectInput(in.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        } catch (IOException e) {
-            throw new AssertionError(cmd[0] + " is not installed: " + e.getMessage(), e);
+    private Result run(String stdin, String... cmd) {
+        try (Processes.Running p = Processes.start(dir, cmd[0], List.of(cmd))) {
+            if (stdin != null) {
+                p.send(stdin);
+            }
+            p.closeStdin();
+            int exit = p.awaitExit(Duration.ofSeconds(30));
+            return new Result(exit, p.stdout(), p.stderr());
         }
-        processes.add(p);
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS), cmd[0] + " did not finish");
-        return new Result(p.exitValue(), Files.readString(out, StandardCharsets.ISO_8859_1), Files.readString(err, StandardCharsets.ISO_8859_1));
     }
 
     private L7Proxy terminating(TestBackend backend) throws IOException {
@@ -128,15 +119,15 @@ class TlsTerminationTest {
         int port = p.localAddress().getPort();
         for (String name : List.of("api.example.com", "localhost")) {
             for (String version : List.of("--tlsv1.3", "--tls-max")) {
-                List<String> cmd = new ArrayList<>(List.of("curl", "-sS", "-v", "--http1.1", "--max-time", "10",
-                        "--cacert", dir.resolve("ca.pem").toString(), "--resolve", name + ":" + port + ":127.0.0.1"));
+                List<String> args = new ArrayList<>(List.of("--cacert", dir.resolve("ca.pem").toString(),
+                        "--resolve", name + ":" + port + ":127.0.0.1"));
                 if (version.equals("--tls-max")) {
-                    cmd.addAll(List.of("--tlsv1.2", "--tls-max", "1.2"));
+                    args.addAll(List.of("--tlsv1.2", "--tls-max", "1.2"));
                 } else {
-                    cmd.add(version);
+                    args.add(version);
                 }
-                cmd.add("https://" + name + ":" + port + "/curl");
-                Result r = run(null, cmd.toArray(new String[0]));
+                args.add("https://" + name + ":" + port + "/curl");
+                Curl.Result r = Curl.run(dir, args.toArray(new String[0]));
                 assertEquals(0, r.exit(), r.err());
                 assertTrue(r.err().contains("subject: CN=" + name), r.err());
                 assertTrue(r.err().contains(version.equals("--tls-max") ? "SSL connection using TLSv1.2" : "SSL connection using TLSv1.3"), r.err());
@@ -145,34 +136,12 @@ class TlsTerminationTest {
         }
     }
 
-    /** Waits until something listens on {@code port} (a program started by the test). */
-    private static void awaitListening(int port, Process p) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-                return;
-            } catch (IOException e) {
-                assertTrue(p.isAlive(), "the program exited");
-                Thread.sleep(50);
-            }
-        }
-        throw new AssertionError("nothing listens on " + port);
-    }
-
     @Test
     void reEncryptsToOpensslSServerVerifyingItsCertificateFromTheConfigFile() throws Exception {
-        int backendPort = L7ProxyTest.freePort();
-        Process server;
-        try {
-            server = new ProcessBuilder("openssl", "s_server", "-accept", "127.0.0.1:" + backendPort, "-www",
-                    "-cert", dir.resolve("backend.pem").toString(), "-key", dir.resolve("backend.key").toString())
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("s_server.log").toFile()).start();
-        } catch (IOException e) {
-            throw new AssertionError("openssl is not installed: " + e.getMessage(), e);
-        }
-        processes.add(server);
-        awaitListening(backendPort, server);
+        OpenSslServer server = OpenSslServer.builder(dir.resolve("backend.pem"), dir.resolve("backend.key"))
+                .anyVersion().www().start(dir);
+        closeables.add(server);
+        int backendPort = server.port();
         for (String name : List.of("backend.internal", "wrong.internal")) {
             String yml = "listeners:\n  - listen: 127.0.0.1:0\n"
                     + "pools:\n  secure:\n    backends: [127.0.0.1:" + backendPort + "]\n"

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.tollgate.lb.balance.Algorithm;
+import org.tollgate.testsupport.Curl;
 
 /**
  * The abnormal-traffic filters: the pieces on their own (CIDR, path normalization and

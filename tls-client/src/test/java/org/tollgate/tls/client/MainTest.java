@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.tollgate.testsupport.OpenSslServer;
 
 /** The {@code tls-client} command line, run in process (and once as a real process) against real servers. */
 @Timeout(60)
@@ -68,7 +69,7 @@ class MainTest {
     }
 
     private String opensslUrl(String... serverArgs) throws Exception {
-        openssl = OpenSslServer.start(cert, key, serverArgs);
+        openssl = OpenSslServer.builder(cert, key).interactive().args(serverArgs).start(dir);
         return "https://localhost:" + openssl.port() + "/";
     }
 

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.tollgate.testsupport.OpenSslServer;
 import org.tollgate.tls.Alert;
 import org.tollgate.tls.CipherSuite;
 import org.tollgate.tls.NamedGroup;
@@ -59,7 +60,7 @@ class TlsClientNonBlockingTest {
 
     @Test
     void fetchesThePageOnASelector() throws Exception {
-        server = OpenSslServer.start(cert, key, "-www", "-groups", "P-256");
+        server = OpenSslServer.builder(cert, key).www().args("-groups", "P-256").start(dir);
         InetSocketAddress address = new InetSocketAddress("127.0.0.1", server.port());
         try (Selector selector = Selector.open();
              TlsChannel tls = TlsClient.open(address, "localhost", TestPki.clientConfig().build(), Duration.ofSeconds(5))) {
@@ -101,7 +102,7 @@ class TlsClientNonBlockingTest {
 
     @Test
     void aRefusedCertificateSurfacesAsTlsIoException() throws Exception {
-        server = OpenSslServer.start(cert, key, "-www");
+        server = OpenSslServer.builder(cert, key).www().start(dir);
         InetSocketAddress address = new InetSocketAddress("127.0.0.1", server.port());
         try (Selector selector = Selector.open();
              TlsChannel tls = TlsClient.open(address, "example.com", TestPki.clientConfig().build(), Duration.ofSeconds(5))) {

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.tollgate.testsupport.OpenSslServer;
 import org.tollgate.tls.Alert;
 import org.tollgate.tls.CipherSuite;
 import org.tollgate.tls.HandshakeSummary;
@@ -57,7 +58,7 @@ class TlsClientOpenSslTest {
     }
 
     private OpenSslServer start(String... args) throws Exception {
-        server = OpenSslServer.start(cert, key, args);
+        server = OpenSslServer.builder(cert, key).interactive().args(args).start(dir);
         return server;
     }
 
@@ -219,7 +220,7 @@ class TlsClientOpenSslTest {
     @Test
     void expiredCertificateIsRefused() throws Exception {
         Path[] expired = TestPki.write(dir, "expired", TestPki.expired("localhost", "127.0.0.1"));
-        server = OpenSslServer.start(expired[0], expired[1], "-www");
+        server = OpenSslServer.builder(expired[0], expired[1]).www().start(dir);
         TlsClientException e = assertThrows(TlsClientException.class, () -> connect(TestPki.clientConfig().build()));
         assertEquals(Alert.CERTIFICATE_EXPIRED, e.alert());
         assertTrue(e.isCertificateFailure());

@@ -3,18 +3,15 @@ package org.tollgate.tls.explain;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tollgate.testsupport.Chromium;
 import org.tollgate.tls.TlsConfig;
 
 /**
@@ -26,16 +23,6 @@ import org.tollgate.tls.TlsConfig;
 class HtmlPageChromiumTest {
     @TempDir
     Path dir;
-    private final List<Process> started = new ArrayList<>();
-
-    @AfterEach
-    void stop() {
-        for (Process p : started) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-        }
-    }
-
     @Test
     void chromiumRendersEveryStepAndField() throws Exception {
         HandshakeExplainer explainer = new HandshakeExplainer(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()),
@@ -70,32 +57,7 @@ class HtmlPageChromiumTest {
         assertTrue(image.length > 20_000, "a screenshot of the page is more than a blank image: " + image.length + " bytes");
     }
 
-    private String chromium(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(System.getProperty("chromium.binary", "chromium"), "--headless",
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--user-data-dir=" + dir.resolve("profile")));
-        cmd.addAll(List.of(args));
-        Path out = dir.resolve("chromium.out");
-        Path err = dir.resolve("chromium.err");
-        Process p;
-        try {
-            p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        } catch (IOException e) {
-            throw new AssertionError("chromium is not installed (apt-get install chromium): " + e.getMessage(), e);
-        }
-        started.add(p);
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            throw new AssertionError("chromium did not finish in 60 s: " + Files.readString(err));
-        }
-        assertEquals(0, p.exitValue(), () -> "chromium failed: " + readQuietly(err));
-        return Files.readString(out, StandardCharsets.UTF_8);
-    }
-
-    private static String readQuietly(Path p) {
-        try {
-            return Files.readString(p);
-        } catch (IOException e) {
-            return e.toString();
-        }
+    private String chromium(String... args) {
+        return Chromium.run(dir, Duration.ofSeconds(60), args);
     }
 }
