@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
@@ -24,6 +23,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.tollgate.testsupport.Curl;
+import org.tollgate.testsupport.OpenSslServer;
+import org.tollgate.testsupport.Processes;
 import org.tollgate.tls.Alert;
 import org.tollgate.tls.ClientAuth;
 import org.tollgate.tls.HandshakeSummary;
@@ -74,33 +76,9 @@ class ClientAuthInteropTest {
         }
     }
 
-    /** A started openssl s_server and its port. */
-    record SServer(Processes.Running process, int port) implements AutoCloseable {
-        @Override
-        public void close() {
-            process.close();
-        }
-    }
-
-    /** openssl s_server -www with {@code cert} and the given version and extra arguments, on a free port. */
-    private SServer sServer(Pki.Cert cert, String version, String... args) {
-        AssertionError last = null;
-        for (int attempt = 0; attempt < 3; attempt++) { // a free port can be taken before s_server binds it
-            int port = Ports.free();
-            List<String> command = new ArrayList<>(List.of("openssl", "s_server", "-4", "-accept", String.valueOf(port),
-                    "-cert", cert.certFile().toString(), "-key", cert.keyFile().toString(), "-www"));
-            command.addAll(versionArgs(version));
-            command.addAll(List.of(args));
-            Processes.Running process = Processes.start(dir, "s_server", command);
-            try {
-                process.awaitLine(Pattern.compile("^ACCEPT"), TIMEOUT);
-                return new SServer(process, port);
-            } catch (AssertionError e) {
-                process.close();
-                last = e;
-            }
-        }
-        throw last;
+    /** openssl s_server -www with {@code cert} and the given version and extra arguments. */
+    private OpenSslServer sServer(Pki.Cert cert, String version, String... args) {
+        return cert.openSslServer().www().args(versionArgs(version).toArray(String[]::new)).args(args).start(dir);
     }
 
     private static List<ProtocolVersion> ours(String version) {
@@ -189,7 +167,7 @@ class ClientAuthInteropTest {
         Pki pki = Pki.create(dir);
         KeyType type = version.equals("-tls1_3") ? KeyType.EC_P256 : KeyType.RSA_2048;
         Pki.Cert client = pki.client(type);
-        try (SServer s = sServer(pki.server(KeyType.RSA_2048), version, "-Verify", "1",
+        try (OpenSslServer s = sServer(pki.server(KeyType.RSA_2048), version, "-Verify", "1",
                 "-CAfile", pki.caFile().toString(), "-verify_return_error")) {
             int port = s.port();
             TlsConfig config = TlsConfig.builder().verifier(pki.verifier()).versions(ours(version)).rsaKeyExchange(true)
@@ -209,7 +187,7 @@ class ClientAuthInteropTest {
         Processes.require("openssl");
         Pki pki = Pki.create(dir);
         Pki.Cert stranger = Pki.createOther(dir).client();
-        try (SServer s = sServer(pki.server(), version, "-verify_return_error", "-Verify", "1",
+        try (OpenSslServer s = sServer(pki.server(), version, "-verify_return_error", "-Verify", "1",
                 "-CAfile", pki.caFile().toString())) {
             int port = s.port();
             TlsConfig config = TlsConfig.builder().verifier(pki.verifier()).versions(ours(version))
@@ -230,8 +208,8 @@ class ClientAuthInteropTest {
         Pki pki = Pki.create(dir);
         Pki.Cert client = pki.client();
         try (OurServer server = ourServer(pki, ClientAuth.NEED)) {
-            PeerResult r = Curl.to(server.port()).caFile(pki.caFile()).args("--tlsv" + version, "--tls-max", version,
-                    "--cert", client.certFile().toString(), "--key", client.keyFile().toString()).run(dir, TIMEOUT);
+            PeerResult r = PeerResult.curl(Curl.https(server.port()).versions(version, version).caFile(pki.caFile())
+                    .args("--cert", client.certFile().toString(), "--key", client.keyFile().toString()).run(dir, TIMEOUT));
             assertEquals(0, r.exitCode(), r.output());
             assertEquals("TLSv" + version, r.protocol(), r.output());
             r.assertOutputContains(PAGE_CLIENT_CERT + "EC_P256");

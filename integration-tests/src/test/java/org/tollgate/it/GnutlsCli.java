@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.tollgate.testsupport.Processes;
 
 /**
  * {@code gnutls-cli} restricted to TLS 1.3, connecting to 127.0.0.1 and sending

@@ -7,6 +7,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.tollgate.testsupport.Processes;
 import org.tollgate.tls.ProtocolVersion;
 import org.tollgate.tls.TlsConfig;
 import org.tollgate.tls.cert.DemoCertificates.KeyType;

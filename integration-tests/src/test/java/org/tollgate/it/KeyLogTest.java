@@ -18,6 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.tollgate.testsupport.Curl;
+import org.tollgate.testsupport.OpenSslServer;
+import org.tollgate.testsupport.Processes;
 import org.tollgate.tls.CipherSuite;
 import org.tollgate.tls.HandshakeSummary;
 import org.tollgate.tls.KeyLog;
@@ -66,7 +69,7 @@ class KeyLogTest {
         Path ours = dir.resolve("tollgate-client.keys");
         Path theirs = dir.resolve("openssl-server.keys");
         TlsConfig config = TlsConfig.builder().verifier(pki.verifier()).keyLog(KeyLog.toFile(ours)).build();
-        try (OpenSslServer server = OpenSslServer.builder(pki.server()).www()
+        try (OpenSslServer server = pki.server().openSslServer().www()
                 .args("-keylogfile", theirs.toString()).start(dir)) {
             assertTrue(OurClient.get(server.port(), "localhost", config).contains("TLSv1.3"));
         }
@@ -119,8 +122,8 @@ class KeyLogTest {
                     "-f", "tcp port " + server.port(), "-w", capture.toString()))) {
                 tshark.awaitLine(Pattern.compile("Capturing on"), Duration.ofSeconds(15));
                 awaitCapturing(tshark, capture, server.port());
-                PeerResult result = Curl.to(server.port()).caFile(pki.caFile()).args(exchange.curlArgs)
-                        .run(dir, Duration.ofSeconds(10));
+                PeerResult result = PeerResult.curl(Curl.https(server.port()).versions("1.3", "1.3").caFile(pki.caFile())
+                        .args(exchange.curlArgs).run(dir, Duration.ofSeconds(10)));
                 assertEquals(0, result.exitCode(), result::output);
                 assertTrue(result.output().contains("Tollgate"), result::output);
                 HandshakeSummary summary = server.nextHandshake();

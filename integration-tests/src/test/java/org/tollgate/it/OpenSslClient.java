@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.tollgate.testsupport.Processes;
 
 /** {@code openssl s_client -tls1_3} against a loopback port, with its report parsed. */
 final class OpenSslClient {

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.tollgate.testsupport.Processes;
 import org.tollgate.tls.Alert;
 import org.tollgate.tls.CipherSuite;
 import org.tollgate.tls.HandshakeSummary;

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.tollgate.testsupport.OpenSslServer;
 import org.tollgate.tls.Alert;
 import org.tollgate.tls.CipherSuite;
 import org.tollgate.tls.HandshakeSummary;
@@ -46,7 +47,7 @@ class OurClientAgainstOpenSslServerTest {
     @BeforeAll
     static void startServer() {
         pki = Pki.create(dir);
-        www = OpenSslServer.builder(pki.server()).www().alpn("http/1.1").start(dir);
+        www = pki.server().openSslServer().www().alpn("http/1.1").start(dir);
     }
 
     @AfterAll
@@ -99,7 +100,7 @@ class OurClientAgainstOpenSslServerTest {
     @Test
     void helloRetryRequestWhenTheServerWantsAnotherGroup() throws Exception {
         // Our first ClientHello carries an x25519 share only; s_server accepts P-384 only.
-        try (OpenSslServer p384 = OpenSslServer.builder(pki.server()).www().groups("P-384").start(dir);
+        try (OpenSslServer p384 = pki.server().openSslServer().www().groups("P-384").start(dir);
              TlsConnection connection = OurClient.connect(p384.port(), "localhost", config().build())) {
             assertEquals(NamedGroup.X25519, config().build().keyShareGroups().get(0), "precondition");
             HandshakeSummary summary = connection.summary();
@@ -125,7 +126,7 @@ class OurClientAgainstOpenSslServerTest {
     @Test
     void sniSelectsTheServersSecondCertificate() throws Exception {
         Pki.Cert alt = pki.serverFor("alt", List.of(ALT_NAME));
-        try (OpenSslServer sni = OpenSslServer.builder(pki.server()).www().sniCertificate(ALT_NAME, alt)
+        try (OpenSslServer sni = pki.server().openSslServer().www().sniCertificate(ALT_NAME, alt.certFile(), alt.keyFile())
                 .args("-servername_fatal").start(dir)) {
             try (TlsConnection connection = OurClient.connect(sni.port(), ALT_NAME, config().build())) {
                 assertEquals(alt.key().leaf(), connection.summary().peerCertificates().get(0));
@@ -142,7 +143,7 @@ class OurClientAgainstOpenSslServerTest {
     @CsvSource({"EC_P256, ecdsa_secp256r1_sha256", "EC_P384, ecdsa_secp384r1_sha384",
             "RSA_2048, rsa_pss_rsae_sha256", "ED25519, ed25519"})
     void everyCertificateKeyType(KeyType type, String scheme) throws Exception {
-        try (OpenSslServer server = OpenSslServer.builder(pki.server(type)).www().start(dir);
+        try (OpenSslServer server = pki.server(type).openSslServer().www().start(dir);
              TlsConnection connection = OurClient.connect(server.port(), "localhost", config().build())) {
             assertEquals(scheme, connection.summary().signatureScheme().rfcName());
             assertTrue(get(connection).contains("Protocol  : TLSv1.3"));
@@ -153,7 +154,7 @@ class OurClientAgainstOpenSslServerTest {
     void keyUpdateBothWays() throws Exception {
         // Interactive s_server: what we send appears on its stdout; its stdin comes to us,
         // except the commands "k" (update its keys) and "K" (and ask us to update ours).
-        try (OpenSslServer server = OpenSslServer.builder(pki.server()).interactive().start(dir);
+        try (OpenSslServer server = pki.server().openSslServer().interactive().start(dir);
              TlsConnection connection = OurClient.connect(server.port(), "localhost", config().build())) {
             send(connection, "hello from tollgate\n");
             server.awaitLine("^hello from tollgate$", WAIT);
@@ -190,7 +191,7 @@ class OurClientAgainstOpenSslServerTest {
 
     @Test
     void expiredCertificate() throws Exception {
-        try (OpenSslServer server = OpenSslServer.builder(pki.expiredServer()).www().start(dir)) {
+        try (OpenSslServer server = pki.expiredServer().openSslServer().www().start(dir)) {
             TlsException failure = refused(server, "localhost", config().build());
             assertEquals(Alert.CERTIFICATE_EXPIRED, failure.alert());
             assertTrue(failure.getMessage().contains("expired"), failure::getMessage);
@@ -201,7 +202,7 @@ class OurClientAgainstOpenSslServerTest {
     @Test
     void untrustedCertificateAuthority() throws Exception {
         Pki other = Pki.createOther(dir);
-        try (OpenSslServer server = OpenSslServer.builder(other.server()).www().start(dir)) {
+        try (OpenSslServer server = other.server().openSslServer().www().start(dir)) {
             TlsException failure = refused(server, "localhost", config().build());
             assertEquals(Alert.UNKNOWN_CA, failure.alert());
             server.awaitLine("alert unknown ca", WAIT);
@@ -218,7 +219,7 @@ class OurClientAgainstOpenSslServerTest {
 
     @Test
     void noCommonCipherSuite() throws Exception {
-        try (OpenSslServer server = OpenSslServer.builder(pki.server()).www()
+        try (OpenSslServer server = pki.server().openSslServer().www()
                 .ciphersuites("TLS_CHACHA20_POLY1305_SHA256").start(dir)) {
             TlsException failure = refused(server, "localhost",
                     config().cipherSuites(List.of(CipherSuite.TLS_AES_128_GCM_SHA256)).build());
@@ -230,7 +231,7 @@ class OurClientAgainstOpenSslServerTest {
 
     @Test
     void noCommonGroup() throws Exception {
-        try (OpenSslServer server = OpenSslServer.builder(pki.server()).www().groups("P-384").start(dir)) {
+        try (OpenSslServer server = pki.server().openSslServer().www().groups("P-384").start(dir)) {
             TlsException failure = refused(server, "localhost",
                     config().groups(List.of(NamedGroup.X25519)).build());
             assertEquals(Alert.HANDSHAKE_FAILURE, failure.alert());

@@ -3,6 +3,8 @@ package org.tollgate.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.tollgate.testsupport.Curl;
+
 /**
  * What an external TLS client reported about one connection, parsed from its output.
  * Fields the tool did not print are null.
@@ -24,6 +26,11 @@ record PeerResult(String tool, int exitCode, String output, String protocol, Str
      * which the demo CA's name on the certificate also carries).
      */
     static final String OUR_PAGE = "<title>Tollgate TLS connection</title>";
+
+    /** What {@code curl -v} reported (it does not print the group). */
+    static PeerResult curl(Curl.Result r) {
+        return new PeerResult("curl", r.exit(), r.output(), r.protocol(), r.cipher(), null, r.alpn(), r.verified());
+    }
 
     /** Asserts the tool printed tls-server's HTTP response: its status line and its page. */
     PeerResult assertOurPage() {

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.tollgate.testsupport.Curl;
 import org.tollgate.tls.CipherSuite;
 import org.tollgate.tls.HandshakeSummary;
 import org.tollgate.tls.NamedGroup;
@@ -138,7 +139,8 @@ class PeersAgainstOurServerTest {
     @ParameterizedTest(name = "curl --tls13-ciphers {0}")
     @CsvSource({"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"})
     void curl(String suite) throws Exception {
-        PeerResult result = Curl.to(server.port()).caFile(pki.caFile()).tls13Ciphers(suite).run(dir, PEER_TIMEOUT);
+        PeerResult result = PeerResult.curl(Curl.https(server.port()).versions("1.3", "1.3").caFile(pki.caFile())
+                .tls13Ciphers(suite).run(dir, PEER_TIMEOUT));
         assertEquals(0, result.exitCode(), result::output);
         result.assertTls13("Tollgate").assertCipher(suite).assertAlpn("http/1.1");
         HandshakeSummary summary = server.nextHandshake();

@@ -13,6 +13,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.tollgate.testsupport.OpenSslServer;
 import org.tollgate.tls.cert.CertificateVerifier;
 import org.tollgate.tls.cert.CertifiedKey;
 import org.tollgate.tls.cert.DemoCertificates;
@@ -30,6 +31,10 @@ final class Pki {
 
     /** A certificate, its private key, as files and as the object Tollgate loads. */
     record Cert(Path certFile, Path keyFile, CertifiedKey key) {
+        /** An {@code openssl s_server} serving this certificate. */
+        OpenSslServer.Builder openSslServer() {
+            return OpenSslServer.builder(certFile, keyFile);
+        }
     }
 
     private final Path dir;

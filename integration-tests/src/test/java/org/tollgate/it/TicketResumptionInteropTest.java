@@ -10,10 +10,11 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.tollgate.testsupport.OpenSslServer;
+import org.tollgate.testsupport.Processes;
 import org.tollgate.tls.HandshakeSummary;
 import org.tollgate.tls.HandshakeSummary.Resumption;
 import org.tollgate.tls.ProtocolVersion;
@@ -174,12 +175,8 @@ class TicketResumptionInteropTest {
         Processes.require("openssl");
         Pki pki = Pki.create(dir);
         Pki.Cert cert = pki.server(KeyType.EC_P256);
-        int port = Ports.free();
-        List<String> command = new java.util.ArrayList<>(List.of("openssl", "s_server", "-4", "-accept", String.valueOf(port),
-                "-cert", cert.certFile().toString(), "-key", cert.keyFile().toString(), "-www"));
-        command.addAll(serverArgs);
-        try (Processes.Running s = Processes.start(dir, "s_server", command)) {
-            s.awaitLine(Pattern.compile("^ACCEPT"), TIMEOUT);
+        try (OpenSslServer s = cert.openSslServer().www().args(serverArgs.toArray(String[]::new)).start(dir)) {
+            int port = s.port();
             SessionCache cache = SessionCache.create(10, Duration.ofMinutes(5));
             TlsConfig config = TlsConfig.builder().verifier(pki.verifier()).sessionCache(cache).build();
             List<java.security.cert.X509Certificate> firstChain = null;

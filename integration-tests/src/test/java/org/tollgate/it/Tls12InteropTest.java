@@ -22,6 +22,9 @@ import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tollgate.testsupport.Curl;
+import org.tollgate.testsupport.OpenSslServer;
+import org.tollgate.testsupport.Processes;
 import org.tollgate.tls.Alert;
 import org.tollgate.tls.CipherSuite;
 import org.tollgate.tls.HandshakeSummary;
@@ -156,11 +159,8 @@ class Tls12InteropTest {
         for (String[] c : new String[][] {{"RSA_2048", "ECDHE-RSA-AES256-GCM-SHA384"}, {"RSA_2048", "AES128-GCM-SHA256"},
                 {"EC_P256", "ECDHE-ECDSA-CHACHA20-POLY1305"}}) {
             Pki.Cert cert = pki.server(KeyType.valueOf(c[0]));
-            int port = Ports.free();
-            try (Processes.Running s = Processes.start(dir, "s_server", List.of("openssl", "s_server", "-4", "-accept",
-                    String.valueOf(port), "-tls1_2", "-cipher", c[1], "-cert", cert.certFile().toString(),
-                    "-key", cert.keyFile().toString(), "-www"))) {
-                s.awaitLine(java.util.regex.Pattern.compile("^ACCEPT"), TIMEOUT);
+            try (OpenSslServer s = cert.openSslServer().www().tls12().args("-cipher", c[1]).start(dir)) {
+                int port = s.port();
                 List<String> keys = new ArrayList<>();
                 TlsConfig config = TlsConfig.builder().verifier(pki.verifier()).rsaKeyExchange(true)
                         .keyLog((label, random, secret) -> keys.add(HexFormat.of().formatHex(secret))).build();
@@ -179,8 +179,8 @@ class Tls12InteropTest {
         Processes.require("gnutls-cli");
         Pki pki = Pki.create(dir);
         try (OurServer server = server(pki, KeyLog.NONE)) {
-            PeerResult curl = Curl.to(server.port()).caFile(pki.caFile()).args("--tlsv1.2", "--tls-max", "1.2")
-                    .run(dir, TIMEOUT);
+            PeerResult curl = PeerResult.curl(Curl.https(server.port()).versions("1.2", "1.2").caFile(pki.caFile())
+                    .run(dir, TIMEOUT));
             assertEquals(0, curl.exitCode(), curl.output());
             assertEquals("TLSv1.2", curl.protocol(), curl.output());
             assertTrue(curl.output().contains("Tollgate"), curl.output());

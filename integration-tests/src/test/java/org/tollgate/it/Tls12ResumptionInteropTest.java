@@ -12,6 +12,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tollgate.testsupport.OpenSslServer;
+import org.tollgate.testsupport.Processes;
 import org.tollgate.tls.HandshakeSummary;
 import org.tollgate.tls.ProtocolVersion;
 import org.tollgate.tls.SessionCache;
@@ -96,11 +98,8 @@ class Tls12ResumptionInteropTest {
         Processes.require("openssl");
         Pki pki = Pki.create(dir);
         Pki.Cert cert = pki.server(KeyType.EC_P256);
-        int port = Ports.free();
-        try (Processes.Running s = Processes.start(dir, "s_server", List.of("openssl", "s_server", "-4", "-accept",
-                String.valueOf(port), "-tls1_2", "-cert", cert.certFile().toString(), "-key", cert.keyFile().toString(),
-                "-www"))) {
-            s.awaitLine(Pattern.compile("^ACCEPT"), TIMEOUT);
+        try (OpenSslServer s = cert.openSslServer().www().tls12().start(dir)) {
+            int port = s.port();
             SessionCache cache = SessionCache.create(10, Duration.ofMinutes(5));
             TlsConfig config = TlsConfig.builder().verifier(pki.verifier()).sessionCache(cache).build();
             String[] pages = new String[3];
