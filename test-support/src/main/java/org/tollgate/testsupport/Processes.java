@@ -81,6 +81,45 @@ public final class Processes {
         }
     }
 
+    /**
+     * Runs {@code command} to the end: writes {@code stdin} (if any) to it, closes its stdin, and
+     * waits for it to exit.
+     *
+     * @param dir     where its output files go
+     * @param timeout how long it may run (it is killed after that and the test fails)
+     * @param stdin   what to type, or null for nothing
+     * @param command the program and its arguments
+     * @return its exit status and output
+     */
+    public static Result run(Path dir, Duration timeout, String stdin, List<String> command) {
+        try (Running running = start(dir, Path.of(command.get(0)).getFileName().toString(), command)) {
+            if (stdin != null) {
+                running.send(stdin);
+            }
+            running.closeStdin();
+            int exit = running.awaitExit(timeout);
+            return new Result(exit, running.stdout(), running.stderr());
+        }
+    }
+
+    /**
+     * What a program that ran to the end did ({@link #run}).
+     *
+     * @param exit its exit status
+     * @param out  its stdout, as Latin-1
+     * @param err  its stderr, as Latin-1
+     */
+    public record Result(int exit, String out, String err) {
+        /**
+         * stdout and stderr together, for assertions that do not care which stream a line went to.
+         *
+         * @return stdout followed by stderr
+         */
+        public String output() {
+            return out + err;
+        }
+    }
+
     /** A started program. Closing it kills it (and its children) if it is still running. */
     public static final class Running implements AutoCloseable {
         private final String name;

@@ -69,6 +69,19 @@ class FixturesTest {
     }
 
     @Test
+    void runTypesStdinAndKeepsTheStreamsApart() {
+        Processes.Result r = Processes.run(dir, Duration.ofSeconds(30), "one\ntwo\n",
+                List.of("sh", "-c", "tr a-z A-Z; echo done >&2; exit 4"));
+        assertEquals(4, r.exit());
+        assertEquals("ONE\nTWO\n", r.out());
+        assertEquals("done\n", r.err());
+        assertEquals("ONE\nTWO\ndone\n", r.output());
+        AssertionError e = assertThrows(AssertionError.class,
+                () -> Processes.run(dir, Duration.ofMillis(300), null, List.of("sleep", "600")));
+        assertTrue(e.getMessage().contains("still running after"), e.getMessage());
+    }
+
+    @Test
     void openSslServerListensOnThePortItReportsAndDiesOnClose() throws IOException {
         // s_server needs a certificate: let openssl make a throwaway self-signed one.
         Path cert = dir.resolve("cert.pem");

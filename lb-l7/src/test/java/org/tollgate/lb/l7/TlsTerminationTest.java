@@ -66,18 +66,8 @@ class TlsTerminationTest {
         }
     }
 
-    record Result(int exit, String out, String err) {
-    }
-
-    private Result run(String stdin, String... cmd) {
-        try (Processes.Running p = Processes.start(dir, cmd[0], List.of(cmd))) {
-            if (stdin != null) {
-                p.send(stdin);
-            }
-            p.closeStdin();
-            int exit = p.awaitExit(Duration.ofSeconds(30));
-            return new Result(exit, p.stdout(), p.stderr());
-        }
+    private Processes.Result run(String stdin, String... cmd) {
+        return Processes.run(dir, Duration.ofSeconds(30), stdin, List.of(cmd));
     }
 
     private L7Proxy terminating(TestBackend backend) throws IOException {
@@ -97,7 +87,7 @@ class TlsTerminationTest {
         String connect = "127.0.0.1:" + p.localAddress().getPort();
         for (String version : List.of("-tls1_3", "-tls1_2")) {
             for (String name : List.of("api.example.com", "localhost", "unknown.example")) {
-                Result r = run("GET /sni HTTP/1.1\r\nHost: " + name + "\r\nConnection: close\r\n\r\n",
+                Processes.Result r = run("GET /sni HTTP/1.1\r\nHost: " + name + "\r\nConnection: close\r\n\r\n",
                         "openssl", "s_client", "-connect", connect, "-servername", name, version, "-alpn", "http/1.1",
                         "-CAfile", dir.resolve("ca.pem").toString(), "-ign_eof");
                 String all = r.out() + r.err();

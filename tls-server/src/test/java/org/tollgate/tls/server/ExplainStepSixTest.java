@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -17,19 +18,16 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.tollgate.testsupport.Processes;
 
 /** {@code tls-server --explain} tells a real client's connection as steps 1 to 6, step 6 once and last. */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class ExplainStepSixTest {
     private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
     private Main main;
-    private Process client;
 
     @AfterEach
     void stop() {
-        if (client != null) {
-            client.destroyForcibly();
-        }
         if (main != null && main.server != null) {
             main.stop();
         }
@@ -56,21 +54,15 @@ class ExplainStepSixTest {
         }
         int port = main.server.localAddress().getPort();
         boolean curl = peer.equals("curl");
-        client = new ProcessBuilder(curl
+        Processes.Result result = Processes.run(dir, Duration.ofSeconds(40),
+                curl ? null : "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", curl
                 ? List.of("curl", "-sS", "--max-time", "30", "--cacert", ca.toString(),
                         "--tlsv" + version, "--tls-max", version, "https://localhost:" + port + "/")
                 : List.of("openssl", "s_client", "-quiet", "-ign_eof", "-connect", "127.0.0.1:" + port,
                         "-servername", "localhost", "-CAfile", ca.toString(), "-verify_return_error",
-                        version.equals("1.3") ? "-tls1_3" : "-tls1_2"))
-                .redirectErrorStream(true).start();
-        if (!curl) {
-            client.getOutputStream().write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-                    .getBytes(StandardCharsets.US_ASCII));
-            client.getOutputStream().close();
-        }
-        String page = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(client.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(0, client.exitValue(), page);
+                        version.equals("1.3") ? "-tls1_3" : "-tls1_2"));
+        String page = result.output();
+        assertEquals(0, result.exit(), page);
         assertTrue(page.contains("<tr><th>SNI</th><td>localhost</td></tr>"), page);
         // The client has its page; the server tells its own close_notify once it has closed the connection.
         while (!text().contains("we send close_notify") && !exit.isDone()) {

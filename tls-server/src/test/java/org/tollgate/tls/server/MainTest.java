@@ -9,15 +9,20 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.tollgate.testsupport.Processes;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class MainTest {
+    /** How long a peer program may take; it is killed after that. */
+    private static final Duration PEER_TIMEOUT = Duration.ofSeconds(30);
+
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
@@ -90,11 +95,10 @@ class MainTest {
         int port = main.server.localAddress().getPort();
         assertTrue(Files.readString(ca).startsWith("-----BEGIN CERTIFICATE-----"));
         // curl, trusting the CA file the program wrote, gets the page.
-        Process curl = new ProcessBuilder("curl", "-sS", "--max-time", "20", "--cacert", ca.toString(),
-                "https://localhost:" + port + "/").redirectErrorStream(true).start();
-        String page = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(curl.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(0, curl.exitValue(), page);
+        Processes.Result curl = Processes.run(dir, PEER_TIMEOUT, null, List.of("curl", "-sS", "--max-time", "20",
+                "--cacert", ca.toString(), "https://localhost:" + port + "/"));
+        String page = curl.output();
+        assertEquals(0, curl.exit(), page);
         assertTrue(page.contains("<tr><th>SNI</th><td>localhost</td></tr>"), page);
         String printed = out.toString(StandardCharsets.UTF_8);
         assertTrue(printed.contains("tls-server listening on 127.0.0.1:" + port + " (TLS 1.3, TLS 1.2, mode https)"), printed);
@@ -128,12 +132,9 @@ class MainTest {
             }
             int port = main.server.localAddress().getPort();
             // openssl s_client offering only TLS_RSA_WITH_AES_128_GCM_SHA256 (OpenSSL: AES128-GCM-SHA256).
-            Process client = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-tls1_2",
-                    "-cipher", "AES128-GCM-SHA256", "-CAfile", ca.toString(), "-servername", "localhost")
-                    .redirectErrorStream(true).start();
-            client.getOutputStream().close();
-            String output = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(client.waitFor(30, TimeUnit.SECONDS));
+            String output = Processes.run(dir, PEER_TIMEOUT, null, List.of("openssl", "s_client", "-connect",
+                    "127.0.0.1:" + port, "-tls1_2", "-cipher", "AES128-GCM-SHA256", "-CAfile", ca.toString(),
+                    "-servername", "localhost")).output();
             if (rsa) {
                 assertTrue(output.contains("New, TLSv1.2, Cipher is AES128-GCM-SHA256"), output);
                 assertTrue(output.contains("Verification: OK"), output);
@@ -158,12 +159,9 @@ class MainTest {
         }
         assertFalse(exit.isDone(), () -> "the server stopped: " + exit.join() + " " + out.toString(StandardCharsets.UTF_8));
         int port = main.server.localAddress().getPort();
-        Process client = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-tls1_2",
-                "-servername", "localhost", "-CAfile", ca.toString(), "-verify_return_error", "-reconnect")
-                .redirectErrorStream(true).start();
-        client.getOutputStream().close();
-        String output = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(client.waitFor(30, TimeUnit.SECONDS));
+        String output = Processes.run(dir, PEER_TIMEOUT, null, List.of("openssl", "s_client", "-connect",
+                "127.0.0.1:" + port, "-tls1_2", "-servername", "localhost", "-CAfile", ca.toString(),
+                "-verify_return_error", "-reconnect")).output();
         assertEquals(5, output.split("\nReused, TLSv1.2, ").length - 1, output);
         main.stop();
         assertEquals(0, exit.get(10, TimeUnit.SECONDS));
@@ -188,17 +186,12 @@ class MainTest {
         return main;
     }
 
-    private static String sClient(int port, Path ca, String... more) throws Exception {
+    private static String sClient(Path dir, int port, Path ca, String... more) {
         List<String> command = new java.util.ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port,
                 "-tls1_3", "-servername", "localhost", "-CAfile", ca.toString(), "-verify_return_error", "-ign_eof"));
         command.addAll(List.of(more));
-        Process client = new ProcessBuilder(command).redirectErrorStream(true).start();
-        client.getOutputStream().write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-                .getBytes(StandardCharsets.US_ASCII));
-        client.getOutputStream().close();
-        String output = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(client.waitFor(30, TimeUnit.SECONDS));
-        return output;
+        return Processes.run(dir, PEER_TIMEOUT, "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+                command).output();
     }
 
     @Test
@@ -221,9 +214,9 @@ class MainTest {
             b = startServer(outB, "--host", "127.0.0.1", "--port", "0", "--demo-ca", dir.resolve("b-ca.pem").toString(),
                     "--threads", "1", "--ticket-key-file", keys.toString());
             Path session = dir.resolve("session.pem");
-            String first = sClient(a.server.localAddress().getPort(), ca, "-sess_out", session.toString());
+            String first = sClient(dir, a.server.localAddress().getPort(), ca, "-sess_out", session.toString());
             assertTrue(first.contains("New, TLSv1.3"), first);
-            String second = sClient(b.server.localAddress().getPort(), ca, "-sess_in", session.toString());
+            String second = sClient(dir, b.server.localAddress().getPort(), ca, "-sess_in", session.toString());
             assertTrue(second.contains("Reused, TLSv1.3"), second);
             assertTrue(second.contains("200 OK"), second);
         } finally {
@@ -257,18 +250,16 @@ class MainTest {
                     "--cert", cert.toString(), "--key", key.toString()));
             args.addAll(version.equals("--tls-max") ? List.of("--tls-max", "1.2") : List.of(version));
             args.add("https://localhost:" + port + "/");
-            Process curl = new ProcessBuilder(args).redirectErrorStream(true).start();
-            String page = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(curl.waitFor(30, TimeUnit.SECONDS));
-            assertEquals(0, curl.exitValue(), page);
+            Processes.Result curl = Processes.run(dir, PEER_TIMEOUT, null, args);
+            String page = curl.output();
+            assertEquals(0, curl.exit(), page);
             assertTrue(page.contains("<tr><th>Client certificate</th><td>CN=Tollgate Demo Client (issued by CN=Tollgate Demo CA)"), page);
         }
         // Without a certificate curl is refused.
-        Process curl = new ProcessBuilder("curl", "-sS", "--max-time", "20", "--cacert", ca.toString(),
-                "https://localhost:" + port + "/").redirectErrorStream(true).start();
-        String refused = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(curl.waitFor(30, TimeUnit.SECONDS));
-        assertTrue(curl.exitValue() != 0, refused);
+        Processes.Result curl = Processes.run(dir, PEER_TIMEOUT, null, List.of("curl", "-sS", "--max-time", "20",
+                "--cacert", ca.toString(), "https://localhost:" + port + "/"));
+        String refused = curl.output();
+        assertTrue(curl.exit() != 0, refused);
         assertTrue(refused.contains("certificate required"), refused);
         main.stop();
         assertEquals(0, exit.get(10, TimeUnit.SECONDS));

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.tollgate.testsupport.Processes;
 import org.tollgate.tls.Alert;
 import org.tollgate.tls.ProtocolVersion;
 import org.tollgate.tls.TlsConfig;
@@ -37,7 +38,6 @@ import org.tollgate.tls.nio.TlsChannel;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class TlsServerTest {
     private TlsServer server;
-    private Process process;
     private final ExecutorService pool = Executors.newCachedThreadPool();
 
     @AfterEach
@@ -45,9 +45,6 @@ class TlsServerTest {
         pool.shutdownNow();
         if (server != null) {
             server.close();
-        }
-        if (process != null) {
-            process.destroyForcibly();
         }
     }
 
@@ -274,19 +271,16 @@ class TlsServerTest {
         server = builder().build();
         Path ca = dir.resolve("ca.pem");
         TestPeers.PKI.writeCa(ca);
-        ProcessBuilder pb = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + server.localAddress().getPort(),
-                "-tls1_3", "-CAfile", ca.toString(), "-servername", "localhost", "-verify_return_error", "-ign_eof");
-        pb.redirectErrorStream(true);
-        process = pb.start();
-        process.getOutputStream().write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-        process.getOutputStream().close();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+        Processes.Result client = Processes.run(dir, Duration.ofSeconds(30),
+                "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+                List.of("openssl", "s_client", "-connect", "127.0.0.1:" + server.localAddress().getPort(), "-tls1_3",
+                        "-CAfile", ca.toString(), "-servername", "localhost", "-verify_return_error", "-ign_eof"));
+        String output = client.output();
         assertTrue(output.contains("Verification: OK"), output);
         assertTrue(output.contains("New, TLSv1.3, Cipher is TLS_AES_128_GCM_SHA256"), output);
         assertTrue(output.contains("HTTP/1.1 200 OK"), output);
         assertTrue(output.contains("<tr><th>SNI</th><td>localhost</td></tr>"), output);
-        assertEquals(0, process.exitValue(), output);
+        assertEquals(0, client.exit(), output);
     }
 
     @Test
