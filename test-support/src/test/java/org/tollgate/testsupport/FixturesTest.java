@@ -1,5 +1,6 @@
 package org.tollgate.testsupport;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -105,6 +106,27 @@ class FixturesTest {
                 socket.connect(new InetSocketAddress("127.0.0.1", server.port()), 2_000);
             }
         });
+    }
+
+    @Test
+    void closerClosesEverythingLastFirstEvenWhenOneFails() {
+        List<String> closed = new java.util.ArrayList<>();
+        Closer closer = new Closer();
+        closer.add(() -> closed.add("first"));
+        closer.add(() -> {
+            closed.add("second");
+            throw new IOException("second failed");
+        });
+        closer.add(() -> {
+            closed.add("third");
+            throw new IllegalStateException("third failed");
+        });
+        Exception e = assertThrows(IllegalStateException.class, closer::close);
+        assertEquals(List.of("third", "second", "first"), closed);
+        assertEquals("second failed", e.getSuppressed()[0].getMessage());
+        closed.clear();
+        assertDoesNotThrow(closer::close, "closed once only");
+        assertEquals(List.of(), closed);
     }
 
     @Test

@@ -13,15 +13,15 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.tollgate.lb.balance.Backend;
 import org.tollgate.lb.balance.RoundRobin;
+import org.tollgate.testsupport.Closer;
 import org.tollgate.testsupport.Curl;
 
 /** curl reads the stats; raw sockets send what curl would not. */
@@ -30,18 +30,11 @@ class AdminServerTest {
     @TempDir
     Path dir;
 
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private <T extends AutoCloseable> T closing(T t) {
-        toClose.add(t);
-        return t;
+        return closer.add(t);
     }
 
     @Test

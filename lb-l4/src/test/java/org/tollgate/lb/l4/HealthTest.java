@@ -20,27 +20,21 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.tollgate.lb.balance.Backend;
 import org.tollgate.lb.balance.RoundRobin;
+import org.tollgate.testsupport.Closer;
 
 /** Active checks, passive ejection, draining and graceful shutdown, with real sockets on loopback. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class HealthTest {
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private <T extends AutoCloseable> T closing(T t) {
-        toClose.add(t);
-        return t;
+        return closer.add(t);
     }
 
     private TestBackend backend(String name) throws IOException {

@@ -14,13 +14,13 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.tollgate.lb.balance.RoundRobin;
+import org.tollgate.testsupport.Closer;
 
 /**
  * The backend reads the PROXY header with its own parser (written from the spec, apart
@@ -28,18 +28,11 @@ import org.tollgate.lb.balance.RoundRobin;
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class ProxyProtocolTest {
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private <T extends AutoCloseable> T closing(T t) {
-        toClose.add(t);
-        return t;
+        return closer.add(t);
     }
 
     /** Parses a v1 or v2 header, answers "FAMILY src dst sport dport\n", then echoes. */

@@ -16,16 +16,16 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.tollgate.lb.balance.Backend;
 import org.tollgate.lb.balance.Balancer;
 import org.tollgate.lb.balance.RoundRobin;
+import org.tollgate.testsupport.Closer;
 import org.tollgate.testsupport.Curl;
 import org.tollgate.testsupport.OpenSslServer;
 import org.tollgate.tls.cert.CertifiedKey;
@@ -39,18 +39,11 @@ import org.tollgate.tls.cert.PemFiles;
  */
 @Timeout(value = 40, unit = TimeUnit.SECONDS)
 class SniRoutingTest {
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private <T extends AutoCloseable> T closing(T t) {
-        toClose.add(t);
-        return t;
+        return closer.add(t);
     }
 
     private TcpForwarder forwarder(SniRoutes routes, Balancer defaultPool) throws IOException {

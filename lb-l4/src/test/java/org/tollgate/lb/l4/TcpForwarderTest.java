@@ -27,9 +27,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.tollgate.lb.balance.Algorithm;
@@ -38,21 +38,15 @@ import org.tollgate.lb.balance.Balancer;
 import org.tollgate.lb.balance.LeastConnections;
 import org.tollgate.lb.balance.RoundRobin;
 import org.tollgate.lb.balance.SmoothWeightedRoundRobin;
+import org.tollgate.testsupport.Closer;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class TcpForwarderTest {
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private <T extends AutoCloseable> T closing(T t) {
-        toClose.add(t);
-        return t;
+        return closer.add(t);
     }
 
     private List<TestBackend> backends(TestBackend.Behaviour behaviour, String... names) throws IOException {

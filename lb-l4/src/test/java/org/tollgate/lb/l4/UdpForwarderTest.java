@@ -18,27 +18,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.tollgate.lb.balance.Backend;
 import org.tollgate.lb.balance.RoundRobin;
+import org.tollgate.testsupport.Closer;
 
 /** Real DatagramChannels on 127.0.0.1: backends that answer "name:payload", clients that wait with a bound. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class UdpForwarderTest {
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private <T extends AutoCloseable> T closing(T t) {
-        toClose.add(t);
-        return t;
+        return closer.add(t);
     }
 
     /** A UDP backend on its own thread: answers each datagram with "name:" + the datagram. */

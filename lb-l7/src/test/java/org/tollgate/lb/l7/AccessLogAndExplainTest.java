@@ -8,16 +8,16 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.tollgate.lb.balance.Algorithm;
 import org.tollgate.lb.balance.Backend;
+import org.tollgate.testsupport.Closer;
 import org.tollgate.testsupport.Curl;
 import org.tollgate.testsupport.Ports;
 
@@ -28,21 +28,14 @@ class AccessLogAndExplainTest {
     private static final String CLF = "127\\.0\\.0\\.1 - - \\[\\d{2}/[A-Z][a-z]{2}/\\d{4}:\\d{2}:\\d{2}:\\d{2} [+-]\\d{4}\\] ";
     private static final String T = "(\\d+)/(-1|\\d+)/(-1|\\d+)/(\\d+)";
 
-    private final List<AutoCloseable> closeables = new ArrayList<>();
+    @RegisterExtension
+    final Closer closer = new Closer();
     private final List<String> log = new CopyOnWriteArrayList<>();
     @TempDir
     Path dir;
 
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
-
     private <T extends AutoCloseable> T track(T c) {
-        closeables.add(c);
-        return c;
+        return closer.add(c);
     }
 
     private String line(int i) throws InterruptedException {

@@ -5,28 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.tollgate.lb.balance.Backend;
+import org.tollgate.testsupport.Closer;
 import org.tollgate.testsupport.Ports;
 
 /** The admin port: the HTML page and /metrics follow real traffic; it refuses what a read-only port should. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class AdminServerTest {
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     static RawClient.Response get(InetSocketAddress admin, String request) throws Exception {
         try (RawClient c = new RawClient(admin)) {
@@ -39,8 +32,8 @@ class AdminServerTest {
     void statsPageAndMetricsCountTrafficPerBackendAndRefusals() throws Exception {
         TestBackend a = new TestBackend("a");
         TestBackend b = new TestBackend("b");
-        closeables.add(a);
-        closeables.add(b);
+        closer.add(a);
+        closer.add(b);
         String yml = "listeners:\n  - listen: 127.0.0.1:0\n"
                 + "pools:\n  web:\n    algorithm: weighted-round-robin\n    backends:\n"
                 + "      - address: 127.0.0.1:" + a.address().getPort() + "\n        name: a\n        weight: 3\n"
@@ -49,7 +42,7 @@ class AdminServerTest {
                 + "routes:\n  - pool: web\n"
                 + "admin: 127.0.0.1:0\n";
         Instance instance = Instance.start(ConfigFile.parse("lb-l7.yml", null, yml, null), null, m -> { }, Duration.ofSeconds(1));
-        closeables.add(instance);
+        closer.add(instance);
         L7Proxy proxy = instance.proxies().get(0);
         Backend dead = proxy.config().pools().get("web").backends().get(2);
         for (int i = 0; i < 10; i++) {

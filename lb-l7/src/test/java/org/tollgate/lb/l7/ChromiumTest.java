@@ -10,18 +10,18 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.tollgate.lb.balance.Algorithm;
 import org.tollgate.lb.balance.Backend;
 import org.tollgate.testsupport.Chromium;
+import org.tollgate.testsupport.Closer;
 import org.tollgate.tls.TlsConfig;
 import org.tollgate.tls.cert.DemoCertificates;
 
@@ -35,14 +35,8 @@ import org.tollgate.tls.cert.DemoCertificates;
 class ChromiumTest {
     @TempDir
     Path dir;
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    @AfterEach
-    void stop() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     @Test
     void chromiumLoadsAPageThroughTlsTerminationAndTheStatsPage() throws Exception {
@@ -64,7 +58,7 @@ class ChromiumTest {
         });
         backend.setExecutor(Executors.newFixedThreadPool(4));
         backend.start();
-        closeables.add(() -> backend.stop(0));
+        closer.add(() -> backend.stop(0));
 
         DemoCertificates.Pki pki = DemoCertificates.create(Clock.systemUTC());
         TlsConfig tls = TlsConfig.builder().certificate(pki.localhostServer()).alpnProtocols(List.of("http/1.1")).build();
@@ -73,7 +67,7 @@ class ChromiumTest {
                 .route(Route.all("web")).build();
         Instance instance = Instance.start(new ConfigFile.Settings(List.of(config), new InetSocketAddress("127.0.0.1", 0)),
                 null, m -> { }, Duration.ofSeconds(1));
-        closeables.add(instance);
+        closer.add(instance);
         int port = instance.proxies().get(0).localAddress().getPort();
 
         // Trust the demo certificate by pinning its public key (SHA-256 of the SubjectPublicKeyInfo).

@@ -8,14 +8,14 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.tollgate.lb.balance.Algorithm;
+import org.tollgate.testsupport.Closer;
 import org.tollgate.testsupport.Curl;
 import org.tollgate.tls.TlsConfig;
 import org.tollgate.tls.cert.DemoCertificates;
@@ -32,28 +32,22 @@ class CurlTest {
     Path dir;
     private TestBackend a;
     private TestBackend b;
-    private final List<AutoCloseable> closeables = new ArrayList<>();
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     @BeforeEach
     void backends() throws IOException {
         a = new TestBackend("a");
         b = new TestBackend("b");
-        closeables.add(a);
-        closeables.add(b);
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
+        closer.add(a);
+        closer.add(b);
     }
 
     private L7Proxy proxy(TlsConfig tls) throws IOException {
         L7Proxy p = L7Proxy.start(ProxyConfig.builder(new InetSocketAddress("127.0.0.1", 0)).eventLoops(2).tls(tls)
                 .pool(BackendPool.of("web", Algorithm.ROUND_ROBIN, List.of(a.backend(), b.backend())))
                 .route(Route.all("web")).build());
-        closeables.add(p);
+        closer.add(p);
         return p;
     }
 

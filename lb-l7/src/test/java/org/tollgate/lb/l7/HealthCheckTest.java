@@ -21,29 +21,23 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.tollgate.lb.balance.Algorithm;
 import org.tollgate.lb.balance.Backend;
 import org.tollgate.lb.l4.HealthConfig;
+import org.tollgate.testsupport.Closer;
 import org.tollgate.testsupport.Ports;
 
 /** Active HTTP health checks, passive ejection, and a backend killed under load, against real backends. */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class HealthCheckTest {
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private <T extends AutoCloseable> T track(T c) {
-        closeables.add(c);
-        return c;
+        return closer.add(c);
     }
 
     static void waitFor(BooleanSupplier condition, String what) throws InterruptedException {
@@ -171,7 +165,7 @@ class HealthCheckTest {
             servers.add(t);
             backends.add(t.backend());
         }
-        closeables.addAll(servers);
+        servers.forEach(closer::add);
         HealthConfig timing = HealthConfig.builder().interval(Duration.ofMillis(100)).timeout(Duration.ofSeconds(3)).rise(2).fall(2).ejectAfter(2).build();
         BackendPool pool = BackendPool.builder("web", Algorithm.ROUND_ROBIN, backends)
                 .healthCheck(new HealthCheck("/health", 200, timing)).build();

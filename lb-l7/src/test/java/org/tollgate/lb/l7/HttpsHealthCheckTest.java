@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -24,10 +23,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.tollgate.lb.balance.Algorithm;
 import org.tollgate.lb.balance.Backend;
 import org.tollgate.lb.l4.HealthConfig;
+import org.tollgate.testsupport.Closer;
 import org.tollgate.testsupport.OpenSslServer;
 import org.tollgate.tls.TlsConfig;
 import org.tollgate.tls.cert.CertificateVerifier;
@@ -51,7 +52,8 @@ class HttpsHealthCheckTest {
     static Path dir;
     static DemoCertificates.Pki pki;
     static CertifiedKey backendKey;
-    private final List<AutoCloseable> closeables = new ArrayList<>();
+    @RegisterExtension
+    final Closer closer = new Closer();
     private final Logger checkerLog = Logger.getLogger("org.tollgate.lb.l4.HealthChecker");
     private final List<String> warnings = new CopyOnWriteArrayList<>();
     private final Handler capture = new Handler() {
@@ -90,22 +92,19 @@ class HttpsHealthCheckTest {
     @AfterEach
     void closeAll() throws Exception {
         checkerLog.removeHandler(capture);
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
     }
 
     private TlsServer tlsServer(java.util.function.Supplier<? extends ConnectionHandler> handler) throws IOException {
         TlsServer server = TlsServer.builder().bind("127.0.0.1", 0).eventLoops(1)
                 .config(TlsConfig.builder().certificate(backendKey).alpnProtocols(List.of("http/1.1")).build())
                 .handler(handler).build();
-        closeables.add(server);
+        closer.add(server);
         return server;
     }
 
     private L7Proxy proxy(BackendPool pool) throws IOException {
         L7Proxy p = L7Proxy.start(L7ProxyTest.config(pool).retryAfterSeconds(1).build());
-        closeables.add(p);
+        closer.add(p);
         return p;
     }
 
@@ -134,7 +133,7 @@ class HttpsHealthCheckTest {
         TlsServer tollgate = tlsServer(HttpsHandler::new);
         OpenSslServer openssl = OpenSslServer.builder(dir.resolve("backend.pem"), dir.resolve("backend.key"))
                 .anyVersion().www().start(dir);
-        closeables.add(openssl);
+        closer.add(openssl);
         int opensslPort = openssl.port();
         String yml = "listeners:\n  - listen: 127.0.0.1:0\n"
                 + "pools:\n  secure:\n"
@@ -143,7 +142,7 @@ class HttpsHealthCheckTest {
                 + "    health-check:\n      path: /\n      interval: 50ms\n      timeout: 5s\n      rise: 1\n      fall: 1\n"
                 + "routes:\n  - pool: secure\n";
         L7Proxy p = L7Proxy.start(ConfigFile.parse("lb-l7.yml", dir, yml, null).listeners().get(0));
-        closeables.add(p);
+        closer.add(p);
         HealthCheckTest.waitFor(() -> checks(p, 0) >= 4 && checks(p, 1) >= 4, "four checks of each backend");
         // fall 1: a single failed check would have taken a backend DOWN
         for (StatsSnapshot.BackendStats b : p.snapshot().pools().get(0).backends()) {
@@ -252,7 +251,7 @@ class HttpsHealthCheckTest {
         // reads on, so it sees how the check ends (close_notify, or a bare FIN).
         java.nio.channels.ServerSocketChannel listener = java.nio.channels.ServerSocketChannel.open()
                 .bind(new InetSocketAddress("127.0.0.1", 0));
-        closeables.add(listener);
+        closer.add(listener);
         TlsConfig config = TlsConfig.builder().certificate(backendKey).alpnProtocols(List.of("http/1.1")).build();
         java.util.concurrent.BlockingQueue<String> endings = new java.util.concurrent.LinkedBlockingQueue<>();
         Thread backend = new Thread(() -> {

@@ -19,26 +19,20 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.tollgate.lb.balance.Algorithm;
 import org.tollgate.lb.balance.Backend;
+import org.tollgate.testsupport.Closer;
 import org.tollgate.testsupport.Ports;
 
 /** The proxy on loopback between real clients (raw sockets, the JDK HttpClient) and real backends. */
 class L7ProxyTest {
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private <T extends AutoCloseable> T track(T c) {
-        closeables.add(c);
-        return c;
+        return closer.add(c);
     }
 
     private TestBackend backend(String name) throws IOException {

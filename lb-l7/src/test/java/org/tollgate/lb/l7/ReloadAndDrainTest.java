@@ -24,11 +24,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.tollgate.lb.balance.Algorithm;
+import org.tollgate.testsupport.Closer;
 import org.tollgate.testsupport.Ports;
 
 /**
@@ -41,14 +42,8 @@ import org.tollgate.testsupport.Ports;
 class ReloadAndDrainTest {
     @TempDir
     Path dir;
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     static String config(int port, String backends, String algorithm) {
         return "listeners:\n  - listen: 127.0.0.1:" + port + "\n"
@@ -77,8 +72,8 @@ class ReloadAndDrainTest {
     void reloadsUnderLoadDropNothingAndABadFileKeepsTheOldConfig() throws Exception {
         TestBackend a = new TestBackend("a");
         TestBackend b = new TestBackend("b");
-        closeables.add(a);
-        closeables.add(b);
+        closer.add(a);
+        closer.add(b);
         int port = Ports.free();
         Path file = dir.resolve("lb-l7.yml");
         String addrA = "127.0.0.1:" + a.address().getPort();
@@ -86,7 +81,7 @@ class ReloadAndDrainTest {
         write(file, config(port, addrA, "round-robin"));
         List<String> reports = new CopyOnWriteArrayList<>();
         Instance instance = Instance.start(ConfigFile.load(file, null), file, reports::add, Duration.ofSeconds(5));
-        closeables.add(instance);
+        closer.add(instance);
         instance.watch(Duration.ofMillis(30));
         L7Proxy proxy = instance.proxies().get(0);
 
@@ -178,18 +173,18 @@ class ReloadAndDrainTest {
         });
         slow.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(4));
         slow.start();
-        closeables.add(() -> slow.stop(0));
+        closer.add(() -> slow.stop(0));
         L7Proxy proxy = L7Proxy.start(ProxyConfig.builder(new InetSocketAddress("127.0.0.1", 0)).eventLoops(2)
                 .pool(BackendPool.of("web", Algorithm.ROUND_ROBIN, List.of(new org.tollgate.lb.balance.Backend("s", slow.getAddress()))))
                 .route(Route.all("web")).build());
-        closeables.add(proxy);
+        closer.add(proxy);
 
         RawClient idle = new RawClient(proxy.localAddress());
-        closeables.add(idle);
+        closer.add(idle);
         idle.send("GET /quick HTTP/1.1\r\nHost: h\r\n\r\n");
         assertEquals("done /quick", idle.read().body());
         RawClient busy = new RawClient(proxy.localAddress());
-        closeables.add(busy);
+        closer.add(busy);
         busy.send("GET /slow HTTP/1.1\r\nHost: h\r\n\r\n");
         assertTrue(slowStarted.await(10, TimeUnit.SECONDS));
 
@@ -213,7 +208,7 @@ class ReloadAndDrainTest {
     @Test
     void aDrainThatRunsOutOfTimeCutsWhatIsLeft() throws Exception {
         CountDownLatch never = new CountDownLatch(1);
-        closeables.add(never::countDown);
+        closer.add(never::countDown);
         HttpServer stuck = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 10);
         stuck.createContext("/", ex -> {
             try {
@@ -226,13 +221,13 @@ class ReloadAndDrainTest {
         });
         stuck.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(2));
         stuck.start();
-        closeables.add(() -> stuck.stop(0));
+        closer.add(() -> stuck.stop(0));
         L7Proxy proxy = L7Proxy.start(ProxyConfig.builder(new InetSocketAddress("127.0.0.1", 0)).eventLoops(1)
                 .pool(BackendPool.of("web", Algorithm.ROUND_ROBIN, List.of(new org.tollgate.lb.balance.Backend("s", stuck.getAddress()))))
                 .route(Route.all("web")).build());
-        closeables.add(proxy);
+        closer.add(proxy);
         RawClient c = new RawClient(proxy.localAddress());
-        closeables.add(c);
+        closer.add(c);
         c.send("GET /forever HTTP/1.1\r\nHost: h\r\n\r\n");
         waitUntil("the request at the backend", () -> proxy.stats().requests() == 1);
         assertFalse(proxy.shutdown(Duration.ofMillis(300)));

@@ -21,32 +21,26 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.tollgate.lb.balance.Algorithm;
 import org.tollgate.lb.balance.Backend;
+import org.tollgate.testsupport.Closer;
 import org.tollgate.testsupport.Curl;
 
 /** Sticky sessions by an inserted cookie, with curl's cookie jar and the JDK HttpClient's CookieManager. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class StickyCookieTest {
     private static final Pattern SET_COOKIE = Pattern.compile("< Set-Cookie: SRV=([A-Za-z0-9_-]{16}); Path=/; HttpOnly; SameSite=Lax\r?\n");
-    private final List<AutoCloseable> closeables = new ArrayList<>();
+    @RegisterExtension
+    final Closer closer = new Closer();
     @TempDir
     Path dir;
 
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
-
     private <T extends AutoCloseable> T track(T c) {
-        closeables.add(c);
-        return c;
+        return closer.add(c);
     }
 
     @Test

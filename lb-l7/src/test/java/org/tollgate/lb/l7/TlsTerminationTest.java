@@ -12,13 +12,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.tollgate.lb.balance.Algorithm;
 import org.tollgate.lb.balance.Backend;
+import org.tollgate.testsupport.Closer;
 import org.tollgate.testsupport.Curl;
 import org.tollgate.testsupport.OpenSslServer;
 import org.tollgate.testsupport.Processes;
@@ -44,7 +45,8 @@ class TlsTerminationTest {
     static DemoCertificates.Pki pki;
     static CertifiedKey api;
     static CertifiedKey backendKey;
-    private final List<AutoCloseable> closeables = new ArrayList<>();
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     @BeforeAll
     static void certificates() throws IOException {
@@ -59,13 +61,6 @@ class TlsTerminationTest {
         PemFiles.writePrivateKey(dir.resolve("backend.key"), backendKey.privateKey());
     }
 
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
-
     private Processes.Result run(String stdin, String... cmd) {
         return Processes.run(dir, Duration.ofSeconds(30), stdin, List.of(cmd));
     }
@@ -75,14 +70,14 @@ class TlsTerminationTest {
                 .alpnProtocols(List.of("http/1.1")).build();
         L7Proxy p = L7Proxy.start(ProxyConfig.builder(new InetSocketAddress("127.0.0.1", 0)).eventLoops(2).tls(tls)
                 .pool(BackendPool.of("web", Algorithm.ROUND_ROBIN, List.of(backend.backend()))).route(Route.all("web")).build());
-        closeables.add(p);
+        closer.add(p);
         return p;
     }
 
     @Test
     void opensslSeesTheCertificateOfTheNameItAsksForInTls13AndTls12() throws Exception {
         TestBackend a = new TestBackend("a");
-        closeables.add(a);
+        closer.add(a);
         L7Proxy p = terminating(a);
         String connect = "127.0.0.1:" + p.localAddress().getPort();
         for (String version : List.of("-tls1_3", "-tls1_2")) {
@@ -104,7 +99,7 @@ class TlsTerminationTest {
     @Test
     void curlVerifiesTheSniCertificateForEachName() throws Exception {
         TestBackend a = new TestBackend("a");
-        closeables.add(a);
+        closer.add(a);
         L7Proxy p = terminating(a);
         int port = p.localAddress().getPort();
         for (String name : List.of("api.example.com", "localhost")) {
@@ -130,7 +125,7 @@ class TlsTerminationTest {
     void reEncryptsToOpensslSServerVerifyingItsCertificateFromTheConfigFile() throws Exception {
         OpenSslServer server = OpenSslServer.builder(dir.resolve("backend.pem"), dir.resolve("backend.key"))
                 .anyVersion().www().start(dir);
-        closeables.add(server);
+        closer.add(server);
         int backendPort = server.port();
         for (String name : List.of("backend.internal", "wrong.internal")) {
             String yml = "listeners:\n  - listen: 127.0.0.1:0\n"
@@ -139,7 +134,7 @@ class TlsTerminationTest {
                     + "routes:\n  - pool: secure\n";
             ConfigFile.Settings s = ConfigFile.parse("lb-l7.yml", dir, yml, null);
             L7Proxy p = L7Proxy.start(s.listeners().get(0));
-            closeables.add(p);
+            closer.add(p);
             try (RawClient c = new RawClient(p.localAddress())) {
                 c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
                 RawClient.Response r = c.read();
@@ -161,14 +156,14 @@ class TlsTerminationTest {
         TlsServer server = TlsServer.builder().bind("127.0.0.1", 0).eventLoops(1)
                 .config(TlsConfig.builder().certificate(backendKey).alpnProtocols(List.of("http/1.1")).build())
                 .handler(HttpsHandler::new).build();
-        closeables.add(server);
+        closer.add(server);
         TlsConfig toBackends = TlsConfig.builder().verifier(CertificateVerifier.trusting(List.of(pki.ca())))
                 .alpnProtocols(List.of("http/1.1")).build();
         BackendPool pool = BackendPool.of("secure", Algorithm.ROUND_ROBIN, List.of(new Backend("tls-server", server.localAddress())))
                 .withTls(toBackends, "backend.internal");
         L7Proxy p = L7Proxy.start(ProxyConfig.builder(new InetSocketAddress("127.0.0.1", 0)).eventLoops(1)
                 .pool(pool).route(Route.all("secure")).build());
-        closeables.add(p);
+        closer.add(p);
         for (int i = 0; i < 3; i++) {
             try (RawClient c = new RawClient(p.localAddress())) {
                 c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");

@@ -9,15 +9,15 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.tollgate.lb.balance.Algorithm;
+import org.tollgate.testsupport.Closer;
 import org.tollgate.testsupport.Curl;
 
 /**
@@ -27,20 +27,13 @@ import org.tollgate.testsupport.Curl;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class TrafficFilterTest {
-    private final List<AutoCloseable> closeables = new ArrayList<>();
+    @RegisterExtension
+    final Closer closer = new Closer();
     @TempDir
     Path dir;
 
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
-
     private <T extends AutoCloseable> T track(T c) {
-        closeables.add(c);
-        return c;
+        return closer.add(c);
     }
 
     private L7Proxy proxy(TestBackend a, TrafficPolicy policy) throws IOException {

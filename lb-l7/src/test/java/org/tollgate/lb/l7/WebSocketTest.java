@@ -13,7 +13,6 @@ import java.security.KeyStore;
 import java.time.Clock;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -21,10 +20,11 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.tollgate.testsupport.Closer;
 import org.tollgate.tls.TlsConfig;
 import org.tollgate.tls.cert.DemoCertificates;
 import org.tollgate.tls.cert.PemFiles;
@@ -34,18 +34,11 @@ import org.tollgate.lb.balance.Backend;
 /** WebSocket through the proxy: the JDK's java.net.http.WebSocket client, a hand-written echo backend. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class WebSocketTest {
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private <T extends AutoCloseable> T track(T c) {
-        closeables.add(c);
-        return c;
+        return closer.add(c);
     }
 
     /** Collects whole messages (text as String, binary as byte[]) and the close. */
