@@ -72,6 +72,24 @@ class DocsTest {
         assertEquals(List.of(), missing, module + "/README.md names what no longer exists");
     }
 
+    /** Every module the root pom builds has a row in the root README's module map. */
+    @Test
+    void rootReadmeModuleMapNamesEveryModule() throws IOException {
+        String readme = Files.readString(ROOT.resolve("README.md"));
+        Matcher m = Pattern.compile("<module>([^<]+)</module>").matcher(Files.readString(ROOT.resolve("pom.xml")));
+        List<String> modules = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        while (m.find()) {
+            String module = Pattern.quote(m.group(1));
+            modules.add(m.group(1));
+            if (!Pattern.compile("(?m)^\\| (\\[" + module + "\\]\\(|" + module + " \\|)").matcher(readme).find()) {
+                missing.add(m.group(1));
+            }
+        }
+        assertTrue(modules.containsAll(List.of("test-support", "tls-core", "integration-tests")), modules.toString());
+        assertEquals(List.of(), missing, "modules without a row in README.md's module map");
+    }
+
     @Test
     void everyRelativeLinkInTheDocsExists() throws IOException {
         List<Path> docs = new ArrayList<>(List.of(ROOT.resolve("README.md"), ROOT.resolve("docs/walkthrough.md")));
