@@ -6,15 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tollgate.testsupport.Ports;
+import org.tollgate.testsupport.Processes;
 import picocli.CommandLine;
 
 /** The command line: option checking in process, and the real jar-less program serving a request. */
 class MainTest {
+    /** How long the program may take to start, reload or stop on a busy machine. */
+    private static final Duration PROGRAM_WAIT = Duration.ofSeconds(60);
 
     @Test
     void refusesBadOptionsWithAClearMessage() {
@@ -88,32 +93,34 @@ class MainTest {
             int port = Ports.free();
             Path file = dir.resolve("lb-l7.yml");
             ReloadAndDrainTest.write(file, ReloadAndDrainTest.config(port, "127.0.0.1:" + a.address().getPort(), "round-robin"));
-            Path log = dir.resolve("log");
             String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             // The watcher looks only once an hour: only SIGHUP can cause a reload here.
-            Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                    "--config", file.toString(), "--watch-interval", "3600000")
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            try {
-                ReloadAndDrainTest.waitUntil("the program to start", () -> read(log).contains("on SIGHUP and when it changes"));
+            List<String> command = List.of(javaBin, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                    "--config", file.toString(), "--watch-interval", "3600000");
+            // On a failed wait the program's output is in the message.
+            try (Processes.Running p = Processes.start(dir, "lb-l7", command)) {
+                p.awaitLine(literally("on SIGHUP and when it changes"), PROGRAM_WAIT);
                 assertTrue(askFor(port).startsWith("backend=a "));
 
                 ReloadAndDrainTest.write(file, ReloadAndDrainTest.config(port, "127.0.0.1:" + b.address().getPort(), "round-robin"));
-                hangUp(p);
-                ReloadAndDrainTest.waitUntil("the reload", () -> read(log).contains("lb-l7: reloaded lb-l7.yml"));
+                hangUp(p.process());
+                p.awaitLine(literally("lb-l7: reloaded lb-l7.yml"), PROGRAM_WAIT);
                 assertTrue(askFor(port).startsWith("backend=b "));
 
                 ReloadAndDrainTest.write(file, ReloadAndDrainTest.config(port, "127.0.0.1:1", "round-robin").replace("127.0.0.1:" + port, "nowhere"));
-                hangUp(p);
-                ReloadAndDrainTest.waitUntil("the refusal", () -> read(log).contains("lb-l7: lb-l7.yml:2: listen: expected HOST:PORT"));
-                assertTrue(read(log).contains("keeping the configuration in force"));
+                hangUp(p.process());
+                p.awaitLine(literally("lb-l7: lb-l7.yml:2: listen: expected HOST:PORT"), PROGRAM_WAIT);
+                assertTrue(p.output().contains("keeping the configuration in force"), p::describe);
                 assertTrue(askFor(port).startsWith("backend=b "));
-            } finally {
-                p.destroy(); // SIGTERM
-                assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+
+                p.stop(Duration.ofSeconds(20)); // SIGTERM
+                assertTrue(p.output().contains("lb-l7 stopped: every request finished"), p::describe);
             }
-            assertTrue(read(log).contains("lb-l7 stopped: every request finished"), read(log));
         }
+    }
+
+    private static Pattern literally(String text) {
+        return Pattern.compile(Pattern.quote(text));
     }
 
     private static void hangUp(Process p) throws Exception {
