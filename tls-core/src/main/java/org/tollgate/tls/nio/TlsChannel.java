@@ -502,7 +502,8 @@ public final class TlsChannel implements ByteChannel {
      * After {@link #shutdownOutput()}: reads what the peer still sends and drops it, without
      * decrypting (whatever it is, it comes too late to be answered). Returns the bytes dropped,
      * 0 when a non-blocking socket has nothing more now, or -1 at the peer's FIN (or when the
-     * channel was closed). A bounded amount per call, so an event loop stays fair.
+     * channel was closed). A bounded amount per call, so an event loop stays fair. On a
+     * blocking socket it waits for the first bytes or the FIN.
      * @return the bytes dropped, 0, or -1 at end of stream
      * @throws IOException on a socket error (e.g. the peer reset the connection)
      */

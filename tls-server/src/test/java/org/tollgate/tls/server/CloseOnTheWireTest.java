@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -36,10 +38,12 @@ class CloseOnTheWireTest {
     private static final String REQUEST = "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
 
     private final List<Process> processes = new ArrayList<>();
+    private final ExecutorService threads = Executors.newCachedThreadPool();
     private TlsServer server;
 
     @AfterEach
     void stop() {
+        threads.shutdownNow();
         processes.forEach(Process::destroyForcibly);
         if (server != null) {
             server.close();
@@ -64,7 +68,7 @@ class CloseOnTheWireTest {
             Process client = start("openssl", "s_client", "-quiet", "-ign_eof",
                     "-connect", "127.0.0.1:" + port, "-servername", "localhost", "-CAfile", ca.toString(),
                     "-verify_return_error", version);
-            CompletableFuture<String> page = CompletableFuture.supplyAsync(() -> output(client));
+            CompletableFuture<String> page = CompletableFuture.supplyAsync(() -> output(client), threads);
             client.getOutputStream().write((REQUEST + "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             client.getOutputStream().close();

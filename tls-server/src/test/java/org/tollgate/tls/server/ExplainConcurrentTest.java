@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -30,6 +32,8 @@ class ExplainConcurrentTest {
     private final ByteArrayOutputStream printedOut = new ByteArrayOutputStream();
     private final ByteArrayOutputStream printedErr = new ByteArrayOutputStream();
     private final List<Process> clients = new ArrayList<>();
+    /** Our own threads: the server's command line blocks one until it stops. */
+    private final ExecutorService threads = Executors.newCachedThreadPool();
     private Main main;
 
     @AfterEach
@@ -38,6 +42,7 @@ class ExplainConcurrentTest {
         if (main != null && main.server != null) {
             main.stop();
         }
+        threads.shutdownNow();
     }
 
     private String out() {
@@ -55,7 +60,8 @@ class ExplainConcurrentTest {
         PrintStream o = new PrintStream(printedOut, true, StandardCharsets.UTF_8);
         PrintStream e = new PrintStream(printedErr, true, StandardCharsets.UTF_8);
         CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> Main.commandLine(main, o, e).execute(
-                "--host", "127.0.0.1", "--port", "0", "--demo-ca", ca.toString(), "--threads", "1", "--explain"));
+                "--host", "127.0.0.1", "--port", "0", "--demo-ca", ca.toString(), "--threads", "1", "--explain"),
+                threads);
         while ((main.server == null || !out().contains("listening on")) && !exit.isDone()) {
             Thread.sleep(20);
         }
@@ -68,7 +74,7 @@ class ExplainConcurrentTest {
         awaitHandshakes(2, exit);
         List<CompletableFuture<String>> pages = new ArrayList<>();
         for (Process p : List.of(tls12, tls13)) {
-            pages.add(CompletableFuture.supplyAsync(() -> readAll(p)));
+            pages.add(CompletableFuture.supplyAsync(() -> readAll(p), threads));
             p.getOutputStream().write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
                     .getBytes(StandardCharsets.US_ASCII));
             p.getOutputStream().close();
