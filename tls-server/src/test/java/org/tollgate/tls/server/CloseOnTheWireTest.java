@@ -30,8 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code Connection: close}, tls-server closes first, and tshark on loopback records how each
  * connection ends. The client's close_notify (and a pipelined request) arrive after our
  * close_notify; before the graceful close they hit an already closed socket and the kernel
- * answered with an RST (RFC 1122 §4.2.2.13). Now every connection ends with our FIN and no RST
- * from the server.
+ * answered with an RST (RFC 1122 §4.2.2.13). Now no connection gets an RST from the server,
+ * and the s_client ones (which read to the end) get our FIN.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class CloseOnTheWireTest {
@@ -51,7 +51,7 @@ class CloseOnTheWireTest {
     }
 
     @Test
-    void theServerEndsEachConnectionWithAFinAndNoReset(@TempDir Path dir) throws Exception {
+    void theServerNeverEndsAConnectionWithAReset(@TempDir Path dir) throws Exception {
         Path ca = dir.resolve("ca.pem");
         TestPeers.PKI.writeCa(ca);
         Set<Integer> clientPorts = ConcurrentHashMap.newKeySet();
@@ -86,20 +86,23 @@ class CloseOnTheWireTest {
         tshark.destroy(); // SIGTERM: tshark writes what it has and exits
         assertTrue(tshark.waitFor(30, TimeUnit.SECONDS));
 
-        // One line per FIN or RST the server sent: the client's port and the TCP flags, e.g. "·······A···F".
+        // One line per FIN or RST either side sent: source port, destination port, TCP flags, e.g. "·······A···F".
         Process read = start("tshark", "-r", capture.toString(), "-Y",
-                "tcp.srcport == " + port + " && (tcp.flags.fin == 1 || tcp.flags.reset == 1)",
-                "-T", "fields", "-e", "tcp.dstport", "-e", "tcp.flags.str");
+                "tcp.port == " + port + " && (tcp.flags.fin == 1 || tcp.flags.reset == 1)",
+                "-T", "fields", "-e", "tcp.srcport", "-e", "tcp.dstport", "-e", "tcp.flags.str");
         String ends = output(read);
         assertTrue(read.waitFor(30, TimeUnit.SECONDS));
         assertEquals(3, clientPorts.size(), "three TLS connections: " + clientPorts);
         for (int client : clientPorts) {
-            List<String> flags = ends.lines().filter(l -> l.startsWith(client + "\t")).map(l -> l.split("\t")[1])
-                    .toList();
-            assertTrue(flags.stream().anyMatch(f -> f.contains("F")), "the server's FIN to " + client + ":\n" + ends);
-            assertTrue(flags.stream().noneMatch(f -> f.contains("R")), "an RST from the server to " + client
-                    + ":\n" + ends);
+            List<String[]> lines = ends.lines().map(l -> l.split("\t")).filter(f -> f.length == 3
+                    && (f[0].equals(String.valueOf(client)) || f[1].equals(String.valueOf(client)))).toList();
+            // The capture holds the connection's end (curl may reset our close_notify itself: it has its page).
+            assertTrue(!lines.isEmpty(), "the end of the connection from " + client + " recorded:\n" + ends);
+            assertTrue(lines.stream().noneMatch(f -> f[0].equals(String.valueOf(port)) && f[2].contains("R")),
+                    "an RST from the server to " + client + ":\n" + ends);
         }
+        // openssl s_client reads to the end: those connections end with our FIN.
+        assertTrue(ends.lines().filter(l -> l.startsWith(port + "\t") && l.endsWith("F")).count() >= 2, ends);
     }
 
     private Process start(String... command) throws IOException {
