@@ -14,7 +14,6 @@ import java.util.Optional;
 import java.util.Set;
 import org.tollgate.lb.balance.Backend;
 import org.tollgate.lb.balance.Balancer;
-import org.tollgate.lb.l4.HealthChecker;
 import org.tollgate.lb.l7.http.BodyFraming;
 import org.tollgate.lb.l7.http.HttpException;
 import org.tollgate.lb.l7.http.HttpHeaders;
@@ -83,6 +82,8 @@ final class ClientConnection {
     private RequestHead request;
     private byte[] upstreamHead;
     private BackendPool pool;
+    /** The configuration the exchange in progress started under (held until it ends), or null. */
+    private L7Proxy.InForce inForce;
     private final Set<Backend> tried = new HashSet<>();
     private Backend backend;
     private BackendConnection upstream;
@@ -484,10 +485,11 @@ final class ClientConnection {
             sendError(501, "CONNECT is not supported by this reverse proxy", 0, null, "PR");
             return;
         }
-        if (proxy.config().explain() != null) {
-            explain = L7Explain.routes(clientAddress, clientPort, req, proxy.config().routes());
+        inForce = proxy.enterExchange();
+        if (inForce.config.explain() != null) {
+            explain = L7Explain.routes(clientAddress, clientPort, req, inForce.config.routes());
         }
-        pool = proxy.config().route(req);
+        pool = inForce.config.route(req);
         if (pool == null) {
             emitExplain();
             refuse(Refusal.NO_ROUTE, 404, "no route for " + req.method() + " " + req.path(), 0, null);
@@ -762,7 +764,7 @@ final class ClientConnection {
     /** Counts a failure of {@code b} and tells its pool's health checker (passive ejection). */
     private void backendFailed(Backend b, String why) {
         proxy.stats.backendFailed(b);
-        HealthChecker h = proxy.health(pool);
+        PoolHealth h = pool.health();
         if (h != null) {
             h.failed(b, why);
         }
@@ -821,7 +823,7 @@ final class ClientConnection {
                             return true;
                         }
                         if (!r.isInformational()) {
-                            HealthChecker h = proxy.health(pool);
+                            PoolHealth h = pool.health();
                             if (r.status() >= 500) {
                                 backendFailed(u.backend, "answered " + r.status());
                             } else if (h != null) {
@@ -911,7 +913,7 @@ final class ClientConnection {
         responseHeadSent = true;
         status = 101;
         proxy.stats.responded(101);
-        HealthChecker checker = proxy.health(pool);
+        PoolHealth checker = pool.health();
         if (checker != null) {
             checker.succeeded(u.backend);
         }
@@ -936,6 +938,7 @@ final class ClientConnection {
         }
         termination = "--";
         logExchange();
+        leaveConfig();
         if (closeAfter || clientEof || !requestDone || proxy.isClosing()) {
             state = State.CLOSING;
         } else {
@@ -972,6 +975,16 @@ final class ClientConnection {
         bodyBytes = Responses.bodyLength(code, message);
         state = State.CLOSING;
         logExchange();
+        leaveConfig();
+    }
+
+    /** The exchange has ended: its configuration no longer needs to stay usable for it. */
+    private void leaveConfig() {
+        L7Proxy.InForce c = inForce;
+        if (c != null) {
+            inForce = null;
+            c.leave();
+        }
     }
 
     // ------------------------------------------------------------------ access log
@@ -1125,6 +1138,7 @@ final class ClientConnection {
             backend.connectionClosed();
             backend = null;
         }
+        leaveConfig();
         if (key != null) {
             key.cancel();
         }

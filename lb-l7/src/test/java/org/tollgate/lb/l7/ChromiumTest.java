@@ -99,6 +99,7 @@ class ChromiumTest {
         assertTrue(stats.matches("(?s).*<tr data-backend=\"web-1\"><td>web-1</td>.*?<td class=\"state UP\">UP</td>.*?"
                 + "<td class=\"requests\">[1-9]\\d*</td>.*"), stats);
         assertTrue(stats.contains("<span class=\"share\">100.0%</span>"), stats);
+        assertTrue(stats.contains("<td class=\"failure\">-</td>"), "web-1 has never failed: " + stats);
         assertTrue(stats.contains("<tr data-listener=\"127.0.0.1:" + port + "\"><td>127.0.0.1:" + port + "</td><td>yes</td>"), stats);
     }
 
