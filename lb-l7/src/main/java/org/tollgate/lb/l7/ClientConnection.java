@@ -73,7 +73,10 @@ final class ClientConnection {
     private SelectionKey key;
     private State state = State.READ_HEAD;
     private boolean clientEof;
+    /** The header timer, or (while {@link #keptAliveIdle}) the idle keep-alive timer. */
     private EventLoop.Timer headerTimer;
+    /** Between a response and the first byte of the next request. */
+    private boolean keptAliveIdle;
     private EventLoop.Timer backendTimer;
     private EventLoop.Timer lingerTimer;
     private long upstreamActivity;
@@ -410,6 +413,9 @@ final class ClientConnection {
         if (state == State.READ_HEAD) {
             if (headStart == 0 && in.hasRemaining()) {
                 beginLog();
+                if (keptAliveIdle) {
+                    armHeaderTimer(); // the next request has started: its head gets the header timeout from now
+                }
             }
             try {
                 if (parser.next(in) == HttpParser.Event.HEAD) {
@@ -943,7 +949,7 @@ final class ClientConnection {
             state = State.CLOSING;
         } else {
             state = State.READ_HEAD;
-            armHeaderTimer();
+            armKeepAliveTimer();
         }
     }
 
@@ -1001,6 +1007,7 @@ final class ClientConnection {
         bodyBytes = 0;
         termination = null;
         request = null;
+        responseHeadSent = false; // a 400 or 408 for this head is a response of its own, not the cut of the last one
         logged = false;
     }
 
@@ -1047,7 +1054,28 @@ final class ClientConnection {
 
     // ------------------------------------------------------------------ timers and closing
 
+    /**
+     * A response is done and the connection is kept: it may stay idle for the keep-alive
+     * timeout, then closes without a response (a client that asked nothing gets no 408,
+     * as with nginx and HAProxy). Bytes already here (a pipelined request) start the header timer.
+     */
+    private void armKeepAliveTimer() {
+        cancel(headerTimer);
+        if (in.hasRemaining()) {
+            armHeaderTimer();
+            return;
+        }
+        keptAliveIdle = true;
+        headerTimer = loop.schedule(proxy.config().keepAliveTimeout(), () -> {
+            if (state == State.READ_HEAD && keptAliveIdle && headStart == 0) {
+                LOG.log(Level.DEBUG, "client " + clientAddress.getHostAddress() + " idle past the keep-alive timeout: closing");
+                close();
+            }
+        });
+    }
+
     private void armHeaderTimer() {
+        keptAliveIdle = false;
         cancel(headerTimer);
         headerTimer = loop.schedule(proxy.config().headerTimeout(), () -> {
             if (state != State.READ_HEAD) {

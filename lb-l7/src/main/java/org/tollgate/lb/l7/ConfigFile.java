@@ -237,8 +237,9 @@ public final class ConfigFile {
         Entry timeoutsEntry = root.entries().get("timeouts");
         if (timeoutsEntry != null) {
             Mapping t = mapping(timeoutsEntry.value(), "timeouts");
-            known(t, Set.of("header", "backend", "connect", "backend-idle"), "timeout");
+            known(t, Set.of("header", "keep-alive", "backend", "connect", "backend-idle"), "timeout");
             ifPresent(t, "header", e -> b.headerTimeout(duration(e)));
+            ifPresent(t, "keep-alive", e -> b.keepAliveTimeout(duration(e)));
             ifPresent(t, "backend", e -> b.backendTimeout(duration(e)));
             ifPresent(t, "connect", e -> b.connectTimeout(duration(e)));
             ifPresent(t, "backend-idle", e -> b.backendIdleTimeout(duration(e)));
@@ -575,9 +576,18 @@ public final class ConfigFile {
     /** {@code 250ms}, {@code 10s}, {@code 2m}. */
     private Duration duration(Entry e) {
         String s = text(e);
+        Duration d = parseDuration(s);
+        if (d == null) {
+            throw error(e.value().line(), e.key() + ": '" + s + "' is not a positive duration (like 250ms, 10s, 2m)");
+        }
+        return d;
+    }
+
+    /** {@code 250ms}, {@code 10s}, {@code 2m} (the command line's durations too); null if {@code s} is not one. */
+    static Duration parseDuration(String s) {
         java.util.regex.Matcher mt = java.util.regex.Pattern.compile("(\\d{1,9})(ms|s|m)").matcher(s);
         if (!mt.matches() || Long.parseLong(mt.group(1)) == 0) {
-            throw error(e.value().line(), e.key() + ": '" + s + "' is not a positive duration (like 250ms, 10s, 2m)");
+            return null;
         }
         long n = Long.parseLong(mt.group(1));
         return switch (mt.group(2)) {

@@ -69,6 +69,10 @@ public final class Main implements Callable<Integer> {
             description = "Append one line per request (combined log format + pool/backend, upstream, Tq/Tc/Tr/Tt, termination state) to FILE; '-' for standard output.")
     Path accessLog;
 
+    @Option(names = "--keep-alive-timeout", paramLabel = "DURATION",
+            description = "How long a client connection may sit idle between requests, like 10s or 500ms (default: 10s).")
+    String keepAliveTimeout;
+
     @Option(names = "--explain", description = "Print, for each request, the routes tried, the pool, the candidates and why the backend was chosen.")
     boolean explain;
 
@@ -122,8 +126,10 @@ public final class Main implements Callable<Integer> {
     /** From the config file, or from the simple-case options. */
     ConfigFile.Settings settings() throws java.io.IOException {
         if (configFile != null) {
-            if (listen != null || !backends.isEmpty() || tlsCert != null || tlsKey != null || admin != null) {
-                throw new IllegalArgumentException("--config takes everything from the file: drop --listen, --backend, --tls-*, --admin");
+            if (listen != null || !backends.isEmpty() || tlsCert != null || tlsKey != null || admin != null
+                    || keepAliveTimeout != null) {
+                throw new IllegalArgumentException("--config takes everything from the file: drop --listen, --backend, --tls-*, --admin, "
+                        + "--keep-alive-timeout");
             }
             return ConfigFile.load(configFile, null);
         }
@@ -161,6 +167,13 @@ public final class Main implements Callable<Integer> {
         }
         if (explain) {
             b.explain(System.out::println);
+        }
+        if (keepAliveTimeout != null) {
+            java.time.Duration d = ConfigFile.parseDuration(keepAliveTimeout);
+            if (d == null) {
+                throw new IllegalArgumentException("--keep-alive-timeout: '" + keepAliveTimeout + "' is not a positive duration (like 250ms, 10s, 2m)");
+            }
+            b.keepAliveTimeout(d);
         }
         return b.build();
     }

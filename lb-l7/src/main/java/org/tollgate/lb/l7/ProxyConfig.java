@@ -33,6 +33,7 @@ public final class ProxyConfig {
     private final HttpLimits requestLimits;
     private final HttpLimits responseLimits;
     private final Duration headerTimeout;
+    private final Duration keepAliveTimeout;
     private final Duration backendTimeout;
     private final Duration connectTimeout;
     private final Duration backendIdleTimeout;
@@ -53,6 +54,7 @@ public final class ProxyConfig {
         this.requestLimits = b.requestLimits;
         this.responseLimits = b.responseLimits;
         this.headerTimeout = b.headerTimeout;
+        this.keepAliveTimeout = b.keepAliveTimeout;
         this.backendTimeout = b.backendTimeout;
         this.connectTimeout = b.connectTimeout;
         this.backendIdleTimeout = b.backendIdleTimeout;
@@ -105,13 +107,24 @@ public final class ProxyConfig {
     }
 
     /**
-     * From the moment the proxy waits for a request (connection open, or previous response
-     * sent) until its head is complete. A client that sent part of a head gets 408; one
-     * that sent nothing (an idle keep-alive connection) is closed silently.
+     * How long a request head may take: on a new connection from the accept (TLS handshake
+     * included), on a kept-alive connection from the first byte of the next request. A
+     * client that sent part of a head by then gets 408; a new connection that sent nothing
+     * is closed silently.
      * @return the header timeout
      */
     public Duration headerTimeout() {
         return headerTimeout;
+    }
+
+    /**
+     * How long a kept-alive client connection may sit idle between a response and the first
+     * byte of its next request (HAProxy's {@code timeout http-keep-alive}, nginx's
+     * {@code keepalive_timeout}); then it is closed without a response (nothing was asked).
+     * @return the idle keep-alive timeout
+     */
+    public Duration keepAliveTimeout() {
+        return keepAliveTimeout;
     }
 
     /** {@return longest silence from a backend while a request is outstanding: 504 before the response, abort after} */
@@ -197,6 +210,7 @@ public final class ProxyConfig {
         private HttpLimits requestLimits = HttpLimits.REQUEST_DEFAULTS;
         private HttpLimits responseLimits = HttpLimits.RESPONSE_DEFAULTS;
         private Duration headerTimeout = Duration.ofSeconds(10);
+        private Duration keepAliveTimeout = Duration.ofSeconds(10);
         private Duration backendTimeout = Duration.ofSeconds(30);
         private Duration connectTimeout = Duration.ofSeconds(3);
         private Duration backendIdleTimeout = Duration.ofSeconds(30);
@@ -272,6 +286,16 @@ public final class ProxyConfig {
          */
         public Builder headerTimeout(Duration d) {
             this.headerTimeout = positive(d);
+            return this;
+        }
+
+        /**
+         * See {@link ProxyConfig#keepAliveTimeout()}.
+         * @param d the timeout
+         * @return this builder
+         */
+        public Builder keepAliveTimeout(Duration d) {
+            this.keepAliveTimeout = positive(d);
             return this;
         }
 
