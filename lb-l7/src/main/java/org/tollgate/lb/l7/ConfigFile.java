@@ -207,7 +207,8 @@ public final class ConfigFile {
         if (limitsEntry != null) {
             Mapping limits = mapping(limitsEntry.value(), "limits");
             known(limits, Set.of("max-request-line", "max-header-bytes", "max-header-count", "max-body",
-                    "max-idle-per-backend", "retry-after", "rate-limit", "rate-burst", "max-connections-per-client"), "limit");
+                    "max-idle-per-backend", "retry-after", "rate-limit", "rate-burst", "max-connections-per-client",
+                    "max-connections"), "limit");
             HttpLimits d = HttpLimits.REQUEST_DEFAULTS;
             int line = intValue(limits, "max-request-line", d.maxStartLine(), 16, 1 << 20);
             int headerBytes = intValue(limits, "max-header-bytes", d.maxHeaderBytes(), 64, 1 << 24);
@@ -219,6 +220,7 @@ public final class ConfigFile {
             }
             b.requestLimits(new HttpLimits(line, headerBytes, headerCount, body));
             b.maxIdlePerBackend(intValue(limits, "max-idle-per-backend", 32, 0, 10_000));
+            b.maxConnections(intValue(limits, "max-connections", 10_000, 1, 1_000_000));
             Entry retry = limits.entries().get("retry-after");
             if (retry != null) {
                 b.retryAfterSeconds((int) Math.max(1, duration(retry).toSeconds()));

@@ -55,6 +55,10 @@ public final class L7Proxy implements AutoCloseable {
     private final Set<ClientConnection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closing = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The listener's key (accepts on the first loop). */
+    private volatile SelectionKey acceptKey;
+    /** Accepting stopped at {@link ProxyConfig#maxConnections()}; the first close below it resumes. */
+    private final AtomicBoolean acceptPaused = new AtomicBoolean();
     final Stats stats = new Stats();
     /** The configuration in force, with the count of exchanges that started under it. */
     private volatile InForce current;
@@ -259,7 +263,7 @@ public final class L7Proxy implements AutoCloseable {
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             server.bind(config.listen(), 1024);
             bound = (InetSocketAddress) server.getLocalAddress();
-            loops.loops().get(0).register(server, SelectionKey.OP_ACCEPT, key -> acceptReady()).get(5, TimeUnit.SECONDS);
+            acceptKey = loops.loops().get(0).register(server, SelectionKey.OP_ACCEPT, key -> acceptReady()).get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             if (current != null) {
                 current.retire();
@@ -329,6 +333,9 @@ public final class L7Proxy implements AutoCloseable {
         current = replacement;
         config = next;
         old.retire();
+        if (acceptPaused.get() && connections.size() < next.maxConnections() && acceptPaused.compareAndSet(true, false)) {
+            resumeAccepting(); // a higher connection limit
+        }
         stats.reloads.incrementAndGet();
         LOG.log(Level.INFO, "lb-l7 on " + localAddress() + " reloaded: " + next.routes().size() + " routes over "
                 + next.pools().size() + " pools");
@@ -473,7 +480,15 @@ public final class L7Proxy implements AutoCloseable {
 
     private void acceptReady() throws IOException {
         SocketChannel client;
-        while ((client = server.accept()) != null) {
+        while (true) {
+            if (connections.size() >= config.maxConnections()) {
+                pauseAccepting();
+                return;
+            }
+            client = server.accept();
+            if (client == null) {
+                return;
+            }
             stats.accepted.incrementAndGet();
             InetAddress address;
             Transport t;
@@ -509,6 +524,41 @@ public final class L7Proxy implements AutoCloseable {
 
     void connectionClosed(ClientConnection c) {
         connections.remove(c);
+        if (acceptPaused.get() && connections.size() < config.maxConnections() && acceptPaused.compareAndSet(true, false)) {
+            resumeAccepting();
+        }
+    }
+
+    /**
+     * At the connection limit: stop accepting (HAProxy's maxconn), so new clients wait in the
+     * kernel's listen backlog rather than being accepted and turned away. Loop thread.
+     */
+    private void pauseAccepting() {
+        SelectionKey k = acceptKey;
+        if (k != null && k.isValid()) {
+            k.interestOps(0);
+        }
+        if (acceptPaused.compareAndSet(false, true)) {
+            LOG.log(Level.INFO, "lb-l7 on " + localAddress() + ": " + connections.size() + " connections open, the most allowed ("
+                    + config.maxConnections() + "): new clients wait in the listen backlog");
+        }
+        // a connection may have closed between the count and the pause: look again
+        if (connections.size() < config.maxConnections() && acceptPaused.compareAndSet(true, false)) {
+            resumeAccepting();
+        }
+    }
+
+    private void resumeAccepting() {
+        try {
+            loops.loops().get(0).execute(() -> {
+                SelectionKey k = acceptKey;
+                if (k != null && k.isValid() && !closing.get()) {
+                    k.interestOps(SelectionKey.OP_ACCEPT);
+                }
+            });
+        } catch (IllegalStateException e) {
+            // the loop is closing
+        }
     }
 
     /** Stops listening and closes every connection and the loops at once ({@link #shutdown} drains first). */

@@ -73,6 +73,10 @@ public final class Main implements Callable<Integer> {
             description = "How long a client connection may sit idle between requests, like 10s or 500ms (default: 10s).")
     String keepAliveTimeout;
 
+    @Option(names = "--max-connections", paramLabel = "N",
+            description = "Most client connections open at once; beyond, new clients wait in the listen backlog (default: 10000).")
+    Integer maxConnections;
+
     @Option(names = "--explain", description = "Print, for each request, the routes tried, the pool, the candidates and why the backend was chosen.")
     boolean explain;
 
@@ -127,9 +131,9 @@ public final class Main implements Callable<Integer> {
     ConfigFile.Settings settings() throws java.io.IOException {
         if (configFile != null) {
             if (listen != null || !backends.isEmpty() || tlsCert != null || tlsKey != null || admin != null
-                    || keepAliveTimeout != null) {
+                    || keepAliveTimeout != null || maxConnections != null) {
                 throw new IllegalArgumentException("--config takes everything from the file: drop --listen, --backend, --tls-*, --admin, "
-                        + "--keep-alive-timeout");
+                        + "--keep-alive-timeout, --max-connections");
             }
             return ConfigFile.load(configFile, null);
         }
@@ -174,6 +178,9 @@ public final class Main implements Callable<Integer> {
                 throw new IllegalArgumentException("--keep-alive-timeout: '" + keepAliveTimeout + "' is not a positive duration (like 250ms, 10s, 2m)");
             }
             b.keepAliveTimeout(d);
+        }
+        if (maxConnections != null) {
+            b.maxConnections(maxConnections);
         }
         return b.build();
     }

@@ -38,6 +38,7 @@ public final class ProxyConfig {
     private final Duration connectTimeout;
     private final Duration backendIdleTimeout;
     private final int maxIdlePerBackend;
+    private final int maxConnections;
     private final int eventLoops;
     private final int retryAfterSeconds;
     private final Set<InetAddress> trustedProxies;
@@ -59,6 +60,7 @@ public final class ProxyConfig {
         this.connectTimeout = b.connectTimeout;
         this.backendIdleTimeout = b.backendIdleTimeout;
         this.maxIdlePerBackend = b.maxIdlePerBackend;
+        this.maxConnections = b.maxConnections;
         this.eventLoops = b.eventLoops;
         this.retryAfterSeconds = b.retryAfterSeconds;
         this.trustedProxies = Set.copyOf(b.trustedProxies);
@@ -142,6 +144,17 @@ public final class ProxyConfig {
         return backendIdleTimeout;
     }
 
+    /**
+     * Most client connections open at once on this listener (HAProxy's {@code maxconn}):
+     * at the limit the proxy stops accepting, so further clients wait in the kernel's
+     * listen backlog (their connect succeeds, their request waits) and are accepted, in
+     * order, as connections close. Connections refused by a filter count while they are open.
+     * @return the limit (default 10 000)
+     */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
     /** {@return idle keep-alive connections kept per backend and event loop} */
     public int maxIdlePerBackend() {
         return maxIdlePerBackend;
@@ -215,6 +228,7 @@ public final class ProxyConfig {
         private Duration connectTimeout = Duration.ofSeconds(3);
         private Duration backendIdleTimeout = Duration.ofSeconds(30);
         private int maxIdlePerBackend = 32;
+        private int maxConnections = 10_000;
         private int eventLoops = Math.max(1, Runtime.getRuntime().availableProcessors());
         private int retryAfterSeconds = 5;
         private final List<InetAddress> trustedProxies = new ArrayList<>();
@@ -326,6 +340,19 @@ public final class ProxyConfig {
          */
         public Builder backendIdleTimeout(Duration d) {
             this.backendIdleTimeout = positive(d);
+            return this;
+        }
+
+        /**
+         * See {@link ProxyConfig#maxConnections()}.
+         * @param n the limit, at least 1
+         * @return this builder
+         */
+        public Builder maxConnections(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxConnections must be at least 1, not " + n);
+            }
+            this.maxConnections = n;
             return this;
         }
 
