@@ -359,10 +359,10 @@ final class ClientConnection {
             out.append(u.in);
             progress = true;
         }
-        if (clientEof && !in.hasRemaining() && u.out.isEmpty() && !upstreamShut) {
+        if (clientEof && !in.hasRemaining() && u.out.isEmpty() && !u.transport.wantsWrite() && !upstreamShut) {
             upstreamShut = true;
             try {
-                u.socket.shutdownOutput();
+                u.transport.shutdownOutput(); // FIN, or for an HTTPS backend close_notify (RFC 8446 §6.1)
             } catch (IOException e) {
                 LOG.log(Level.DEBUG, "tunnel: the backend is already gone: " + e.getMessage());
             }
@@ -376,7 +376,7 @@ final class ClientConnection {
                 progress = true;
             }
         }
-        if (clientEof && upstreamEof && upstreamShut && out.isEmpty() && !transport.wantsWrite()) {
+        if (clientEof && upstreamEof && upstreamShut && out.isEmpty() && !transport.wantsWrite() && !u.transport.wantsWrite()) {
             termination = "--";
             close();
             return true;
