@@ -53,8 +53,13 @@ import org.tollgate.tls.nio.EventLoop;
 final class ClientConnection {
     private static final System.Logger LOG = System.getLogger(ClientConnection.class.getName());
     private static final int BUFFER = 16 * 1024;
-    /** Most bytes queued for one side before the other side's reading stops. */
-    private static final int HIGH_WATER = 64 * 1024;
+    /**
+     * Most bytes held for one direction: a side is read only when the queue towards the
+     * other side has room for a whole read (and its chunk framing) below this.
+     */
+    static final int HIGH_WATER = 64 * 1024;
+    /** Chunk framing we may add to one read's bytes beyond the framing they came with (a chunk split by the read). */
+    private static final int CHUNK_FRAMING = 32;
     private static final Duration LINGER = Duration.ofSeconds(2);
 
     private enum State { READ_HEAD, EXCHANGE, TUNNEL, CLOSING, LINGER, CLOSED }
@@ -80,6 +85,8 @@ final class ClientConnection {
     private EventLoop.Timer backendTimer;
     private EventLoop.Timer lingerTimer;
     private long upstreamActivity;
+    /** Most bytes ever held towards the client (queue plus the backend read buffer), for the backpressure test. */
+    private volatile int peakBufferedToClient;
 
     // the exchange in progress
     private RequestHead request;
@@ -175,6 +182,7 @@ final class ClientConnection {
                     progress |= readUpstream();
                 }
                 progress |= processUpstreamInput();
+                noteBufferedToClient();
                 if (state == State.TUNNEL) {
                     progress |= pumpTunnel();
                 }
@@ -209,9 +217,9 @@ final class ClientConnection {
                 return in.limit() < in.capacity() || in.position() > 0;
             case EXCHANGE:
                 return !requestDone && upstream != null && upstream.connected && headSent
-                        && upstream.out.size() < HIGH_WATER && !in.hasRemaining();
+                        && roomForRead(upstream.out, in.capacity()) && !in.hasRemaining();
             case TUNNEL:
-                return upstream != null && !in.hasRemaining() && upstream.out.size() < HIGH_WATER;
+                return upstream != null && !in.hasRemaining() && roomForRead(upstream.out, in.capacity());
             case LINGER:
                 return true;
             default:
@@ -221,7 +229,26 @@ final class ClientConnection {
 
     private boolean wantUpstreamRead() {
         return upstream != null && upstream.connected && !upstream.closed && headSent && !upstreamEof
-                && !upstream.in.hasRemaining() && out.size() < HIGH_WATER;
+                && !upstream.in.hasRemaining() && roomForRead(out, upstream.in.capacity());
+    }
+
+    /** Whether a read of up to {@code capacity} bytes, once queued in {@code q}, keeps it within {@link #HIGH_WATER}. */
+    private static boolean roomForRead(ByteQueue q, int capacity) {
+        return q.size() + capacity + CHUNK_FRAMING <= HIGH_WATER;
+    }
+
+    /** Bytes held towards the client now: the queue and what the backend read buffer still holds. */
+    private void noteBufferedToClient() {
+        BackendConnection u = upstream;
+        int held = out.size() + (u == null ? 0 : u.in.remaining());
+        if (held > peakBufferedToClient) {
+            peakBufferedToClient = held;
+        }
+    }
+
+    /** {@return the most bytes this connection has held towards its client at once} */
+    int peakBufferedToClient() {
+        return peakBufferedToClient;
     }
 
     private boolean readClient() throws IOException {

@@ -432,6 +432,11 @@ public final class L7Proxy implements AutoCloseable {
         return connections.size();
     }
 
+    /** The client connections open now (for tests). */
+    Set<ClientConnection> connectionSet() {
+        return connections;
+    }
+
     boolean isClosing() {
         return closing.get();
     }
