@@ -55,7 +55,7 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--tls-key", paramLabel = "PEM", description = "Private key of --tls-cert.")
     Path tlsKey;
 
-    @Option(names = "--admin", paramLabel = "HOST:PORT", description = "Serve the stats page (/) and /metrics here (read-only; keep it local).")
+    @Option(names = "--admin", paramLabel = "HOST:PORT", description = "Serve the stats page (/), /stats.json and /metrics here (read-only; keep it local).")
     String admin;
 
     @Option(names = "--drain-timeout", paramLabel = "SECONDS",
@@ -115,7 +115,7 @@ public final class Main implements Callable<Integer> {
         }
         if (instance.admin() != null) {
             System.out.println("lb-l7 admin on http://" + instance.admin().localAddress().getHostString() + ":"
-                    + instance.admin().localAddress().getPort() + "/ (stats page) and /metrics");
+                    + instance.admin().localAddress().getPort() + "/ (stats page), /stats.json and /metrics");
         }
         if (configFile != null) {
             boolean hup = instance.reloadOnSighup();
