@@ -142,14 +142,11 @@ final class ClientAuthentication {
             return;
         }
         try {
-            ctx.config.clientVerifier().verify(chain, null, false);
+            ctx.acceptPeerChain(chain, null); // the same check as the client's on the server's chain
         } catch (TlsException e) {
             LOG.log(Level.WARNING, "client certificate refused ({0}): {1}", e.alert().rfcName(), e.getMessage());
             throw new TlsException(e.alert(), "client certificate refused: " + e.getMessage(), e);
         }
-        ctx.peerCertificates = chain;
-        ctx.note("client certificate " + chain.get(0).getSubjectX500Principal().getName()
-                + " verified against the client CAs");
     }
 
     // ------------------------------------------------------------------ server: resuming
