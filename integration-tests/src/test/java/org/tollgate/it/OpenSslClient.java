@@ -20,6 +20,7 @@ final class OpenSslClient {
 
     private final int port;
     private final List<String> args = new ArrayList<>();
+    private String version = "-tls1_3";
 
     private OpenSslClient(int port) {
         this.port = port;
@@ -28,6 +29,12 @@ final class OpenSslClient {
     /** A client of 127.0.0.1:{@code port}. */
     static OpenSslClient to(int port) {
         return new OpenSslClient(port);
+    }
+
+    /** The protocol flag, {@code -tls1_3} (the default) or {@code -tls1_2}. */
+    OpenSslClient version(String flag) {
+        this.version = flag;
+        return this;
     }
 
     /** Trusts {@code caFile} and aborts the handshake if verification fails. */
@@ -67,7 +74,7 @@ final class OpenSslClient {
 
     private List<String> command() {
         List<String> command = new ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port,
-                "-tls1_3"));
+                version));
         command.addAll(args);
         return command;
     }

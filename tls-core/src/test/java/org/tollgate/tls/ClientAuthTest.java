@@ -223,23 +223,6 @@ class ClientAuthTest {
         assertTrue(e.getMessage().contains("clientVerifier"), e.getMessage());
     }
 
-    @ParameterizedTest
-    @MethodSource("variants")
-    void aServerAskingForClientCertificatesIssuesAndAcceptsNoTickets(Variant v) throws Exception {
-        // Tollgate's tickets do not carry the client's certificate: with client auth on, every
-        // connection is a full handshake that checks the client certificate again.
-        CertifiedKey key = clientKey(KeyType.EC_P256);
-        SessionCache clientCache = SessionCache.create(10, Duration.ofHours(1));
-        TlsConfig server = v.server(ClientAuth.NEED).ticketKeys(TicketKeys.generate()).build();
-        for (int i = 0; i < 2; i++) {
-            Tls12ResumptionTest.Connection c = new Tls12ResumptionTest.Connection(
-                    v.client(key).sessionCache(clientCache), server, "localhost", 443);
-            assertEquals(HandshakeSummary.Resumption.NONE, c.server.summary().resumption(), "connection " + i);
-            assertEquals(key.chain(), c.server.summary().peerCertificates(), "connection " + i);
-            assertEquals(0, c.client.ticketsReceived(), "connection " + i);
-        }
-    }
-
     static Stream<Variant> variants() {
         return Stream.of(Variant.values());
     }

@@ -66,7 +66,7 @@ final class AdminPages {
                 .append("body{font:14px system-ui,sans-serif;margin:2em;color:#222}")
                 .append("table{border-collapse:collapse;margin:.5em 0 1.5em}")
                 .append("td,th{padding:.25em .8em;border-bottom:1px solid #ddd;text-align:right}")
-                .append("td:first-child,th:first-child,td.state{text-align:left}")
+                .append("td:first-child,th:first-child,td.state,td.failure{text-align:left}")
                 .append(".bar{display:inline-block;height:.9em;background:#3b7dd8;vertical-align:middle}")
                 .append(".UP{color:#197a1f}.DOWN{color:#b3261e;font-weight:bold}.DRAINING{color:#a66300}")
                 .append("</style></head><body>\n<h1>lb-l7 stats</h1>\n");
@@ -95,7 +95,7 @@ final class AdminPages {
             h.append("<h2>Pool ").append(esc(e.getKey())).append("</h2>\n<p>").append(esc(algorithms.get(e.getKey())))
                     .append("</p>\n<table class=\"pool\" data-pool=\"").append(esc(e.getKey())).append("\">")
                     .append("<tr><th>backend</th><th>address</th><th>state</th><th>weight</th><th>active</th>")
-                    .append("<th>requests</th><th>errors</th><th>share</th></tr>\n");
+                    .append("<th>requests</th><th>errors</th><th>share</th><th>last failure</th></tr>\n");
             for (BackendRow r : e.getValue()) {
                 StatsSnapshot.BackendStats b = r.first;
                 double share = total == 0 ? 0 : 100.0 * r.requests / total;
@@ -108,7 +108,7 @@ final class AdminPages {
                         .append("</td><td class=\"errors\">").append(r.failures)
                         .append("</td><td><span class=\"bar\" style=\"width:").append(String.format(Locale.ROOT, "%.1f", 2 * share))
                         .append("px\"></span> <span class=\"share\">").append(String.format(Locale.ROOT, "%.1f%%", share))
-                        .append("</span></td></tr>\n");
+                        .append("</span></td><td class=\"failure\">").append(failureHtml(b.lastFailure())).append("</td></tr>\n");
             }
             h.append("</table>\n");
         }
@@ -136,6 +136,17 @@ final class AdminPages {
                 .append("</body></html>\n");
         return h.toString();
     }
+
+    private static String failureHtml(StatsSnapshot.Failure f) {
+        if (f == null) {
+            return "-";
+        }
+        return "<time datetime=\"" + f.at() + "\">" + esc(TIME.format(f.at())) + "</time> " + esc(f.kind()) + ": "
+                + "<span class=\"reason\">" + esc(f.reason()) + "</span>";
+    }
+
+    private static final java.time.format.DateTimeFormatter TIME =
+            java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'", Locale.ROOT).withZone(java.time.ZoneOffset.UTC);
 
     private static String address(L7Proxy p) {
         return p.localAddress().getHostString() + ":" + p.localAddress().getPort();
@@ -192,6 +203,16 @@ final class AdminPages {
         perBackend(m, pools, "lb_l7_backend_requests_total", "counter", "Requests sent to the backend (retries included).", r -> r.requests);
         perBackend(m, pools, "lb_l7_backend_errors_total", "counter", "Connect failures, resets, timeouts, invalid responses and 5xx.",
                 r -> r.failures);
+        // Prometheus: text belongs in the labels of an info metric, the time in a _timestamp_seconds gauge.
+        metric(m, "lb_l7_backend_last_failure_info", "gauge",
+                "Always 1: the kind (check or traffic) and reason of the backend's last failure, in labels.");
+        pools.forEach((pool, rows) -> rows.stream().filter(r -> r.first.lastFailure() != null).forEach(r -> sample(m,
+                "lb_l7_backend_last_failure_info", 1, "pool", pool, "backend", r.first.name(),
+                "kind", r.first.lastFailure().kind(), "reason", r.first.lastFailure().reason())));
+        metric(m, "lb_l7_backend_last_failure_timestamp_seconds", "gauge", "When the backend last failed (Unix time).");
+        pools.forEach((pool, rows) -> rows.stream().filter(r -> r.first.lastFailure() != null).forEach(r -> sample(m,
+                "lb_l7_backend_last_failure_timestamp_seconds", r.first.lastFailure().at().getEpochSecond(),
+                "pool", pool, "backend", r.first.name())));
         return m.toString();
     }
 
@@ -225,6 +246,70 @@ final class AdminPages {
     /** Label values escape backslash, double quote and line feed (exposition format 0.0.4). */
     static String labelValue(String s) {
         return s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+    }
+
+    // ------------------------------------------------------------------ JSON
+
+    /** The same numbers as the HTML page, as one JSON object (RFC 8259). */
+    static String json(List<L7Proxy> proxies) {
+        List<StatsSnapshot> snapshots = new ArrayList<>();
+        for (L7Proxy p : proxies) {
+            snapshots.add(p.snapshot());
+        }
+        StringBuilder j = new StringBuilder(2048).append("{\"listeners\":[");
+        for (int i = 0; i < proxies.size(); i++) {
+            StatsSnapshot s = snapshots.get(i);
+            j.append(i == 0 ? "" : ",").append("{\"address\":").append(jsonString(address(proxies.get(i))))
+                    .append(",\"tls\":").append(proxies.get(i).config().tls() != null)
+                    .append(",\"openConnections\":").append(s.openConnections())
+                    .append(",\"accepted\":").append(s.accepted())
+                    .append(",\"requests\":").append(s.requests())
+                    .append(",\"backendFailures\":").append(s.backendFailures())
+                    .append(",\"reloads\":").append(proxies.get(i).stats().reloads()).append('}');
+        }
+        j.append("],\"pools\":[");
+        Map<String, String> algorithms = algorithms(snapshots);
+        boolean firstPool = true;
+        for (Map.Entry<String, List<BackendRow>> e : pools(snapshots).entrySet()) {
+            j.append(firstPool ? "" : ",").append("{\"name\":").append(jsonString(e.getKey()))
+                    .append(",\"algorithm\":").append(jsonString(algorithms.get(e.getKey()))).append(",\"backends\":[");
+            firstPool = false;
+            boolean firstRow = true;
+            for (BackendRow r : e.getValue()) {
+                StatsSnapshot.BackendStats b = r.first;
+                StatsSnapshot.Failure f = b.lastFailure();
+                j.append(firstRow ? "" : ",").append("{\"name\":").append(jsonString(b.name()))
+                        .append(",\"address\":").append(jsonString(b.address().getHostString() + ":" + b.address().getPort()))
+                        .append(",\"state\":\"").append(b.state()).append('"')
+                        .append(",\"weight\":").append(b.weight())
+                        .append(",\"active\":").append(b.active())
+                        .append(",\"requests\":").append(r.requests)
+                        .append(",\"errors\":").append(r.failures)
+                        .append(",\"healthChecks\":").append(b.healthChecks())
+                        .append(",\"lastFailure\":").append(f == null ? "null" : "{\"kind\":" + jsonString(f.kind())
+                                + ",\"reason\":" + jsonString(f.reason()) + ",\"at\":" + jsonString(f.at().toString()) + "}")
+                        .append('}');
+                firstRow = false;
+            }
+            j.append("]}");
+        }
+        return j.append("]}\n").toString();
+    }
+
+    /** A JSON string: quotes, backslash and control characters escaped (RFC 8259 §7). */
+    static String jsonString(String s) {
+        StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '"' || c == '\\') {
+                sb.append('\\').append(c);
+            } else if (c < 0x20) {
+                sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.append('"').toString();
     }
 
     // ------------------------------------------------------------------ responses

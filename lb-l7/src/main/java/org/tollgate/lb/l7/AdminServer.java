@@ -23,9 +23,10 @@ import org.tollgate.tls.nio.EventLoop;
 
 /**
  * lb-l7's admin port, read-only: {@code /} is an HTML stats page (per pool and backend:
- * state, weight, active requests, requests, errors and a bar for each backend's share;
- * per listener: connections, requests, responses and refusals by status), {@code /metrics}
- * the same numbers in the Prometheus text format (version 0.0.4).
+ * state, weight, active requests, requests, errors, a bar for each backend's share and
+ * the reason and time of its last failure; per listener: connections, requests, responses
+ * and refusals by status), {@code /stats.json} the same as one JSON object and
+ * {@code /metrics} the same numbers in the Prometheus text format (version 0.0.4).
  *
  * <p>Requests are read with lb-l7's own strict {@link HttpParser} (small limits, 5 s to
  * send the head), one per connection; {@code GET} and {@code HEAD} only (405 otherwise),
@@ -198,8 +199,11 @@ public final class AdminServer implements AutoCloseable {
                 return AdminPages.response(200, "text/html; charset=utf-8", AdminPages.html(list), head);
             case "/metrics":
                 return AdminPages.response(200, "text/plain; version=0.0.4; charset=utf-8", AdminPages.prometheus(list), head);
+            case "/stats.json":
+                return AdminPages.response(200, "application/json", AdminPages.json(list), head);
             default:
-                return AdminPages.response(404, "text/plain; charset=utf-8", "404 Not Found: try / (HTML) or /metrics (Prometheus)\n", head);
+                return AdminPages.response(404, "text/plain; charset=utf-8",
+                        "404 Not Found: try / (HTML), /stats.json or /metrics (Prometheus)\n", head);
         }
     }
 }

@@ -198,7 +198,11 @@ final class BackendConnection {
         if (key != null) {
             key.cancel();
         }
-        closeQuietly(socket);
+        if (tls != null && connected) {
+            transport.close(); // RFC 8446 §6.1: close_notify (one attempt) before the TCP close
+        } else {
+            closeQuietly(socket);
+        }
     }
 
     private static void cancel(EventLoop.Timer t) {

@@ -36,6 +36,12 @@ public final class BackendPool {
     private final String tlsServerName;
     /** Cookie value -> backend, for the backend list it was computed from (recomputed when the list changes). */
     private volatile StickyTable stickyTable;
+    /** Its health checker while some configuration in force holds the pool, else null. */
+    private volatile PoolHealth health;
+    /** Configurations in force (of any listener) that hold this pool. */
+    private int users;
+    /** The backends while released: the balancer is emptied so it listens to none of them. */
+    private List<Backend> parked;
 
     private record StickyTable(List<Backend> backends, Map<String, Backend> byValue, Map<Backend, String> byBackend) {
     }
@@ -153,6 +159,48 @@ public final class BackendPool {
                 : balancer instanceof MaglevHash ? Algorithm.IP_HASH
                 : balancer instanceof TwoRandomChoices ? Algorithm.TWO_CHOICES : null;
         return a != null ? a.cliName() : balancer.getClass().getSimpleName();
+    }
+
+    /** The health of its backends (active checks, passive ejection), or null without health checks or while released. */
+    PoolHealth health() {
+        return health;
+    }
+
+    /**
+     * A configuration holding this pool is put in force: the first user starts the health
+     * checker (one per pool, however many listeners route to it) and gives the balancer
+     * its backends back if it had been released.
+     */
+    synchronized void acquire() {
+        if (users++ > 0) {
+            return;
+        }
+        if (parked != null) {
+            balancer.setBackends(parked);
+            parked = null;
+        }
+        if (healthCheck != null) {
+            health = new PoolHealth(this);
+        }
+    }
+
+    /**
+     * A configuration holding this pool has left force and its last exchange has finished:
+     * the last user stops the health checker and empties the balancer, which removes its
+     * change listeners from the backends (a reload reuses the {@code Backend} objects, so
+     * they would otherwise collect one listener per reload).
+     */
+    synchronized void release() {
+        if (users == 0 || --users > 0) {
+            return;
+        }
+        PoolHealth h = health;
+        health = null;
+        if (h != null) {
+            h.close();
+        }
+        parked = balancer.backends();
+        balancer.setBackends(List.of());
     }
 
     /** The backend a sticky cookie value stands for, or null (unknown value, or no sticky cookie). */

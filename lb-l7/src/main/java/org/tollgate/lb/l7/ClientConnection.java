@@ -14,7 +14,6 @@ import java.util.Optional;
 import java.util.Set;
 import org.tollgate.lb.balance.Backend;
 import org.tollgate.lb.balance.Balancer;
-import org.tollgate.lb.l4.HealthChecker;
 import org.tollgate.lb.l7.http.BodyFraming;
 import org.tollgate.lb.l7.http.HttpException;
 import org.tollgate.lb.l7.http.HttpHeaders;
@@ -54,8 +53,13 @@ import org.tollgate.tls.nio.EventLoop;
 final class ClientConnection {
     private static final System.Logger LOG = System.getLogger(ClientConnection.class.getName());
     private static final int BUFFER = 16 * 1024;
-    /** Most bytes queued for one side before the other side's reading stops. */
-    private static final int HIGH_WATER = 64 * 1024;
+    /**
+     * Most bytes held for one direction: a side is read only when the queue towards the
+     * other side has room for a whole read (and its chunk framing) below this.
+     */
+    static final int HIGH_WATER = 64 * 1024;
+    /** Chunk framing we may add to one read's bytes beyond the framing they came with (a chunk split by the read). */
+    private static final int CHUNK_FRAMING = 32;
     private static final Duration LINGER = Duration.ofSeconds(2);
 
     private enum State { READ_HEAD, EXCHANGE, TUNNEL, CLOSING, LINGER, CLOSED }
@@ -74,15 +78,22 @@ final class ClientConnection {
     private SelectionKey key;
     private State state = State.READ_HEAD;
     private boolean clientEof;
+    /** The header timer, or (while {@link #keptAliveIdle}) the idle keep-alive timer. */
     private EventLoop.Timer headerTimer;
+    /** Between a response and the first byte of the next request. */
+    private boolean keptAliveIdle;
     private EventLoop.Timer backendTimer;
     private EventLoop.Timer lingerTimer;
     private long upstreamActivity;
+    /** Most bytes ever held towards the client (queue plus the backend read buffer), for the backpressure test. */
+    private volatile int peakBufferedToClient;
 
     // the exchange in progress
     private RequestHead request;
     private byte[] upstreamHead;
     private BackendPool pool;
+    /** The configuration the exchange in progress started under (held until it ends), or null. */
+    private L7Proxy.InForce inForce;
     private final Set<Backend> tried = new HashSet<>();
     private Backend backend;
     private BackendConnection upstream;
@@ -171,6 +182,7 @@ final class ClientConnection {
                     progress |= readUpstream();
                 }
                 progress |= processUpstreamInput();
+                noteBufferedToClient();
                 if (state == State.TUNNEL) {
                     progress |= pumpTunnel();
                 }
@@ -205,9 +217,9 @@ final class ClientConnection {
                 return in.limit() < in.capacity() || in.position() > 0;
             case EXCHANGE:
                 return !requestDone && upstream != null && upstream.connected && headSent
-                        && upstream.out.size() < HIGH_WATER && !in.hasRemaining();
+                        && roomForRead(upstream.out, in.capacity()) && !in.hasRemaining();
             case TUNNEL:
-                return upstream != null && !in.hasRemaining() && upstream.out.size() < HIGH_WATER;
+                return upstream != null && !in.hasRemaining() && roomForRead(upstream.out, in.capacity());
             case LINGER:
                 return true;
             default:
@@ -217,7 +229,26 @@ final class ClientConnection {
 
     private boolean wantUpstreamRead() {
         return upstream != null && upstream.connected && !upstream.closed && headSent && !upstreamEof
-                && !upstream.in.hasRemaining() && out.size() < HIGH_WATER;
+                && !upstream.in.hasRemaining() && roomForRead(out, upstream.in.capacity());
+    }
+
+    /** Whether a read of up to {@code capacity} bytes, once queued in {@code q}, keeps it within {@link #HIGH_WATER}. */
+    private static boolean roomForRead(ByteQueue q, int capacity) {
+        return q.size() + capacity + CHUNK_FRAMING <= HIGH_WATER;
+    }
+
+    /** Bytes held towards the client now: the queue and what the backend read buffer still holds. */
+    private void noteBufferedToClient() {
+        BackendConnection u = upstream;
+        int held = out.size() + (u == null ? 0 : u.in.remaining());
+        if (held > peakBufferedToClient) {
+            peakBufferedToClient = held;
+        }
+    }
+
+    /** {@return the most bytes this connection has held towards its client at once} */
+    int peakBufferedToClient() {
+        return peakBufferedToClient;
     }
 
     private boolean readClient() throws IOException {
@@ -355,10 +386,10 @@ final class ClientConnection {
             out.append(u.in);
             progress = true;
         }
-        if (clientEof && !in.hasRemaining() && u.out.isEmpty() && !upstreamShut) {
+        if (clientEof && !in.hasRemaining() && u.out.isEmpty() && !u.transport.wantsWrite() && !upstreamShut) {
             upstreamShut = true;
             try {
-                u.socket.shutdownOutput();
+                u.transport.shutdownOutput(); // FIN, or for an HTTPS backend close_notify (RFC 8446 §6.1)
             } catch (IOException e) {
                 LOG.log(Level.DEBUG, "tunnel: the backend is already gone: " + e.getMessage());
             }
@@ -372,7 +403,7 @@ final class ClientConnection {
                 progress = true;
             }
         }
-        if (clientEof && upstreamEof && upstreamShut && out.isEmpty() && !transport.wantsWrite()) {
+        if (clientEof && upstreamEof && upstreamShut && out.isEmpty() && !transport.wantsWrite() && !u.transport.wantsWrite()) {
             termination = "--";
             close();
             return true;
@@ -409,6 +440,9 @@ final class ClientConnection {
         if (state == State.READ_HEAD) {
             if (headStart == 0 && in.hasRemaining()) {
                 beginLog();
+                if (keptAliveIdle) {
+                    armHeaderTimer(); // the next request has started: its head gets the header timeout from now
+                }
             }
             try {
                 if (parser.next(in) == HttpParser.Event.HEAD) {
@@ -484,10 +518,11 @@ final class ClientConnection {
             sendError(501, "CONNECT is not supported by this reverse proxy", 0, null, "PR");
             return;
         }
-        if (proxy.config().explain() != null) {
-            explain = L7Explain.routes(clientAddress, clientPort, req, proxy.config().routes());
+        inForce = proxy.enterExchange();
+        if (inForce.config.explain() != null) {
+            explain = L7Explain.routes(clientAddress, clientPort, req, inForce.config.routes());
         }
-        pool = proxy.config().route(req);
+        pool = inForce.config.route(req);
         if (pool == null) {
             emitExplain();
             refuse(Refusal.NO_ROUTE, 404, "no route for " + req.method() + " " + req.path(), 0, null);
@@ -762,7 +797,7 @@ final class ClientConnection {
     /** Counts a failure of {@code b} and tells its pool's health checker (passive ejection). */
     private void backendFailed(Backend b, String why) {
         proxy.stats.backendFailed(b);
-        HealthChecker h = proxy.health(pool);
+        PoolHealth h = pool.health();
         if (h != null) {
             h.failed(b, why);
         }
@@ -821,7 +856,7 @@ final class ClientConnection {
                             return true;
                         }
                         if (!r.isInformational()) {
-                            HealthChecker h = proxy.health(pool);
+                            PoolHealth h = pool.health();
                             if (r.status() >= 500) {
                                 backendFailed(u.backend, "answered " + r.status());
                             } else if (h != null) {
@@ -911,7 +946,7 @@ final class ClientConnection {
         responseHeadSent = true;
         status = 101;
         proxy.stats.responded(101);
-        HealthChecker checker = proxy.health(pool);
+        PoolHealth checker = pool.health();
         if (checker != null) {
             checker.succeeded(u.backend);
         }
@@ -936,11 +971,12 @@ final class ClientConnection {
         }
         termination = "--";
         logExchange();
+        leaveConfig();
         if (closeAfter || clientEof || !requestDone || proxy.isClosing()) {
             state = State.CLOSING;
         } else {
             state = State.READ_HEAD;
-            armHeaderTimer();
+            armKeepAliveTimer();
         }
     }
 
@@ -972,6 +1008,16 @@ final class ClientConnection {
         bodyBytes = Responses.bodyLength(code, message);
         state = State.CLOSING;
         logExchange();
+        leaveConfig();
+    }
+
+    /** The exchange has ended: its configuration no longer needs to stay usable for it. */
+    private void leaveConfig() {
+        L7Proxy.InForce c = inForce;
+        if (c != null) {
+            inForce = null;
+            c.leave();
+        }
     }
 
     // ------------------------------------------------------------------ access log
@@ -988,6 +1034,7 @@ final class ClientConnection {
         bodyBytes = 0;
         termination = null;
         request = null;
+        responseHeadSent = false; // a 400 or 408 for this head is a response of its own, not the cut of the last one
         logged = false;
     }
 
@@ -1034,7 +1081,28 @@ final class ClientConnection {
 
     // ------------------------------------------------------------------ timers and closing
 
+    /**
+     * A response is done and the connection is kept: it may stay idle for the keep-alive
+     * timeout, then closes without a response (a client that asked nothing gets no 408,
+     * as with nginx and HAProxy). Bytes already here (a pipelined request) start the header timer.
+     */
+    private void armKeepAliveTimer() {
+        cancel(headerTimer);
+        if (in.hasRemaining()) {
+            armHeaderTimer();
+            return;
+        }
+        keptAliveIdle = true;
+        headerTimer = loop.schedule(proxy.config().keepAliveTimeout(), () -> {
+            if (state == State.READ_HEAD && keptAliveIdle && headStart == 0) {
+                LOG.log(Level.DEBUG, "client " + clientAddress.getHostAddress() + " idle past the keep-alive timeout: closing");
+                close();
+            }
+        });
+    }
+
     private void armHeaderTimer() {
+        keptAliveIdle = false;
         cancel(headerTimer);
         headerTimer = loop.schedule(proxy.config().headerTimeout(), () -> {
             if (state != State.READ_HEAD) {
@@ -1125,6 +1193,7 @@ final class ClientConnection {
             backend.connectionClosed();
             backend = null;
         }
+        leaveConfig();
         if (key != null) {
             key.cancel();
         }

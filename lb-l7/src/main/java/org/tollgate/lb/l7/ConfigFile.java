@@ -207,7 +207,8 @@ public final class ConfigFile {
         if (limitsEntry != null) {
             Mapping limits = mapping(limitsEntry.value(), "limits");
             known(limits, Set.of("max-request-line", "max-header-bytes", "max-header-count", "max-body",
-                    "max-idle-per-backend", "retry-after", "rate-limit", "rate-burst", "max-connections-per-client"), "limit");
+                    "max-idle-per-backend", "retry-after", "rate-limit", "rate-burst", "max-connections-per-client",
+                    "max-connections"), "limit");
             HttpLimits d = HttpLimits.REQUEST_DEFAULTS;
             int line = intValue(limits, "max-request-line", d.maxStartLine(), 16, 1 << 20);
             int headerBytes = intValue(limits, "max-header-bytes", d.maxHeaderBytes(), 64, 1 << 24);
@@ -219,6 +220,7 @@ public final class ConfigFile {
             }
             b.requestLimits(new HttpLimits(line, headerBytes, headerCount, body));
             b.maxIdlePerBackend(intValue(limits, "max-idle-per-backend", 32, 0, 10_000));
+            b.maxConnections(intValue(limits, "max-connections", 10_000, 1, 1_000_000));
             Entry retry = limits.entries().get("retry-after");
             if (retry != null) {
                 b.retryAfterSeconds((int) Math.max(1, duration(retry).toSeconds()));
@@ -237,8 +239,9 @@ public final class ConfigFile {
         Entry timeoutsEntry = root.entries().get("timeouts");
         if (timeoutsEntry != null) {
             Mapping t = mapping(timeoutsEntry.value(), "timeouts");
-            known(t, Set.of("header", "backend", "connect", "backend-idle"), "timeout");
+            known(t, Set.of("header", "keep-alive", "backend", "connect", "backend-idle"), "timeout");
             ifPresent(t, "header", e -> b.headerTimeout(duration(e)));
+            ifPresent(t, "keep-alive", e -> b.keepAliveTimeout(duration(e)));
             ifPresent(t, "backend", e -> b.backendTimeout(duration(e)));
             ifPresent(t, "connect", e -> b.connectTimeout(duration(e)));
             ifPresent(t, "backend-idle", e -> b.backendIdleTimeout(duration(e)));
@@ -575,9 +578,18 @@ public final class ConfigFile {
     /** {@code 250ms}, {@code 10s}, {@code 2m}. */
     private Duration duration(Entry e) {
         String s = text(e);
+        Duration d = parseDuration(s);
+        if (d == null) {
+            throw error(e.value().line(), e.key() + ": '" + s + "' is not a positive duration (like 250ms, 10s, 2m)");
+        }
+        return d;
+    }
+
+    /** {@code 250ms}, {@code 10s}, {@code 2m} (the command line's durations too); null if {@code s} is not one. */
+    static Duration parseDuration(String s) {
         java.util.regex.Matcher mt = java.util.regex.Pattern.compile("(\\d{1,9})(ms|s|m)").matcher(s);
         if (!mt.matches() || Long.parseLong(mt.group(1)) == 0) {
-            throw error(e.value().line(), e.key() + ": '" + s + "' is not a positive duration (like 250ms, 10s, 2m)");
+            return null;
         }
         long n = Long.parseLong(mt.group(1));
         return switch (mt.group(2)) {

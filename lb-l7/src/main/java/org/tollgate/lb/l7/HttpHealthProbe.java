@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.function.BiConsumer;
 import org.tollgate.lb.balance.Backend;
 import org.tollgate.lb.l4.HealthProbe;
 import org.tollgate.lb.l7.http.HttpException;
@@ -35,12 +36,18 @@ final class HttpHealthProbe implements HealthProbe {
     private final TlsConfig tls;
     /** SNI and certificate name; null: each backend's host text (as BackendConnection). */
     private final String serverName;
+    /** Told of every failed check and its reason (timeouts included), for the stats page. */
+    private final BiConsumer<Backend, String> failures;
 
-    /** A check by {@code check}; HTTPS with {@code tls} and {@code serverName} when {@code tls} is not null. */
-    HttpHealthProbe(HealthCheck check, TlsConfig tls, String serverName) {
+    /**
+     * A check by {@code check}; HTTPS with {@code tls} and {@code serverName} when {@code tls}
+     * is not null; {@code failures} hears of each failed check and why.
+     */
+    HttpHealthProbe(HealthCheck check, TlsConfig tls, String serverName, BiConsumer<Backend, String> failures) {
         this.check = check;
         this.tls = tls;
         this.serverName = serverName;
+        this.failures = failures;
     }
 
     @Override
@@ -57,9 +64,10 @@ final class HttpHealthProbe implements HealthProbe {
             }
         } catch (IOException | RuntimeException e) {
             ch.close();
+            failures.accept(backend, e.toString());
             throw e;
         }
-        return x::release;
+        return x::closedByChecker;
     }
 
     private final class Exchange {
@@ -168,8 +176,17 @@ final class HttpHealthProbe implements HealthProbe {
             if (good) {
                 outcome.passed();
             } else {
+                failures.accept(backend, why);
                 outcome.failed(why);
             }
+        }
+
+        /** The checker is done with this check: when it had no outcome yet, its timeout ran out. */
+        void closedByChecker() {
+            if (!done) {
+                failures.accept(backend, "no answer within " + check.timing().timeout().toMillis() + " ms");
+            }
+            release();
         }
 
         /**

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -26,7 +25,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.tollgate.lb.balance.Backend;
-import org.tollgate.lb.l4.HealthChecker;
 import org.tollgate.tls.nio.EventLoop;
 import org.tollgate.tls.nio.EventLoopGroup;
 import org.tollgate.tls.nio.TlsChannel;
@@ -57,9 +55,13 @@ public final class L7Proxy implements AutoCloseable {
     private final Set<ClientConnection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closing = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The listener's key (accepts on the first loop). */
+    private volatile SelectionKey acceptKey;
+    /** Accepting stopped at {@link ProxyConfig#maxConnections()}; the first close below it resumes. */
+    private final AtomicBoolean acceptPaused = new AtomicBoolean();
     final Stats stats = new Stats();
-    /** Health checker of each pool that has health checks, by pool identity; replaced whole by a reload. */
-    private volatile Map<BackendPool, HealthChecker> health = new IdentityHashMap<>();
+    /** The configuration in force, with the count of exchanges that started under it. */
+    private volatile InForce current;
     private volatile RateLimiter rateLimiter;
     /** Open (admitted) connections per client address, when there is a per-client limit. */
     private final ConcurrentHashMap<InetAddress, AtomicInteger> perClient = new ConcurrentHashMap<>();
@@ -178,6 +180,74 @@ public final class L7Proxy implements AutoCloseable {
         }
     }
 
+    /**
+     * A configuration put in force, and the exchanges that started under it. When a reload
+     * replaces it and its last exchange has finished, its pools are released (their health
+     * checkers stop and their balancers stop listening to the backends the next
+     * configuration reuses), unless the next configuration holds them too.
+     */
+    static final class InForce {
+        final ProxyConfig config;
+        private int exchanges;
+        private boolean retired;
+        private boolean released;
+
+        InForce(ProxyConfig config) {
+            this.config = config;
+            config.pools().values().forEach(BackendPool::acquire);
+        }
+
+        /** An exchange starts under this configuration; false once it has been released (read the next). */
+        synchronized boolean enter() {
+            if (released) {
+                return false;
+            }
+            exchanges++;
+            return true;
+        }
+
+        /** An exchange that {@link #enter() entered} has ended. */
+        void leave() {
+            boolean release;
+            synchronized (this) {
+                exchanges--;
+                release = releasable();
+            }
+            if (release) {
+                releasePools();
+            }
+        }
+
+        /** Replaced by another configuration (or the proxy stopped): released once no exchange holds it. */
+        void retire() {
+            boolean release;
+            synchronized (this) {
+                retired = true;
+                release = releasable();
+            }
+            if (release) {
+                releasePools();
+            }
+        }
+
+        private boolean releasable() {
+            if (retired && exchanges == 0 && !released) {
+                released = true;
+                return true;
+            }
+            return false;
+        }
+
+        private void releasePools() {
+            config.pools().values().forEach(BackendPool::release);
+        }
+
+        /** {@return true once its pools have been released} */
+        synchronized boolean isReleased() {
+            return released;
+        }
+    }
+
     private L7Proxy(ProxyConfig config) throws IOException {
         this.config = config;
         this.loops = new EventLoopGroup(config.eventLoops(), "lb-l7");
@@ -187,15 +257,17 @@ public final class L7Proxy implements AutoCloseable {
         TrafficPolicy.RateLimit limit = config.traffic().rateLimit();
         this.rateLimiter = limit == null ? null : new RateLimiter(limit, System::nanoTime);
         try {
-            // health checkers first: the map is complete before any connection can read it
-            health = startHealthCheckers(config, Map.of());
+            // pools (and their health checkers) first: ready before any connection can use them
+            current = new InForce(config);
             server = ServerSocketChannel.open();
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             server.bind(config.listen(), 1024);
             bound = (InetSocketAddress) server.getLocalAddress();
-            loops.loops().get(0).register(server, SelectionKey.OP_ACCEPT, key -> acceptReady()).get(5, TimeUnit.SECONDS);
+            acceptKey = loops.loops().get(0).register(server, SelectionKey.OP_ACCEPT, key -> acceptReady()).get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
-            health.values().forEach(HealthChecker::close);
+            if (current != null) {
+                current.retire();
+            }
             loops.close();
             if (e instanceof IOException) {
                 throw (IOException) e;
@@ -230,28 +302,14 @@ public final class L7Proxy implements AutoCloseable {
         return config;
     }
 
-    /** A checker for each pool of {@code c} with health checks; a pool already checked in {@code running} keeps its checker. */
-    private Map<BackendPool, HealthChecker> startHealthCheckers(ProxyConfig c, Map<BackendPool, HealthChecker> running) {
-        Map<BackendPool, HealthChecker> m = new IdentityHashMap<>();
-        for (BackendPool pool : c.pools().values()) {
-            HealthCheck h = pool.healthCheck();
-            if (h == null) {
-                continue;
-            }
-            HealthChecker kept = running.get(pool);
-            m.put(pool, kept != null ? kept
-                    : HealthChecker.start(h.timing(), pool::backends, loops.loops().get(0),
-                            new HttpHealthProbe(h, pool.tls(), pool.tlsServerName())));
-        }
-        return m;
-    }
-
     /**
      * Puts {@code next} in force without touching open connections: requests whose head
      * is parsed from now on are routed by its routes to its pools (with its filters and
      * limits), connections accepted from now on get its TLS settings, and exchanges in
      * flight finish with the pools they started with. Pools with health checks get new
-     * checkers (a backend kept from the old configuration keeps its state). The listening
+     * checkers (a backend kept from the old configuration keeps its state); the old
+     * configuration's pools are released when its last exchange has finished: their
+     * checkers stop and their balancers stop listening to the backends. The listening
      * address and the number of event loops cannot change (start another proxy for that).
      *
      * @param next the configuration to put in force
@@ -266,18 +324,17 @@ public final class L7Proxy implements AutoCloseable {
         if (next.eventLoops() != now.eventLoops()) {
             throw new IllegalArgumentException("a reload cannot change the number of event loops");
         }
-        Map<BackendPool, HealthChecker> old = health;
-        Map<BackendPool, HealthChecker> checkers = startHealthCheckers(next, old);
+        InForce old = current;
+        InForce replacement = new InForce(next);
         TrafficPolicy.RateLimit limit = next.traffic().rateLimit();
         if (!Objects.equals(limit, now.traffic().rateLimit())) {
             rateLimiter = limit == null ? null : new RateLimiter(limit, System::nanoTime);
         }
-        health = checkers;
+        current = replacement;
         config = next;
-        for (Map.Entry<BackendPool, HealthChecker> e : old.entrySet()) {
-            if (checkers.get(e.getKey()) != e.getValue()) {
-                e.getValue().close();
-            }
+        old.retire();
+        if (acceptPaused.get() && connections.size() < next.maxConnections() && acceptPaused.compareAndSet(true, false)) {
+            resumeAccepting(); // a higher connection limit
         }
         stats.reloads.incrementAndGet();
         LOG.log(Level.INFO, "lb-l7 on " + localAddress() + " reloaded: " + next.routes().size() + " routes over "
@@ -300,14 +357,14 @@ public final class L7Proxy implements AutoCloseable {
             refusals.put(r, stats.refusals(r));
         }
         List<StatsSnapshot.PoolStats> pools = new ArrayList<>();
-        Map<BackendPool, HealthChecker> health = this.health;
-        for (BackendPool pool : config.pools().values()) {
-            HealthChecker checker = health.get(pool);
+        for (BackendPool pool : current.config.pools().values()) {
+            PoolHealth health = pool.health();
             List<StatsSnapshot.BackendStats> backends = new ArrayList<>();
             for (Backend b : pool.backends()) {
                 Stats.BackendCounters c = stats.counters(b);
                 backends.add(new StatsSnapshot.BackendStats(b.name(), b.address(), b.state(), b.weight(), b.activeConnections(),
-                        c.requests.sum(), c.failures.sum(), checker == null ? 0 : checker.checks(b)));
+                        c.requests.sum(), c.failures.sum(), health == null ? 0 : health.checks(b),
+                        health == null ? null : health.lastFailure(b)));
             }
             pools.add(new StatsSnapshot.PoolStats(pool.name(), pool.algorithmName(),
                     pool.stickyCookie() == null ? null : pool.stickyCookie().name(), List.copyOf(backends)));
@@ -316,9 +373,22 @@ public final class L7Proxy implements AutoCloseable {
                 Collections.unmodifiableMap(responses), Collections.unmodifiableMap(refusals), List.copyOf(pools));
     }
 
-    /** The health checker of {@code pool}, or null when it has no health checks. */
-    HealthChecker health(BackendPool pool) {
-        return health.get(pool);
+    /**
+     * The configuration in force, entered by an exchange that starts now; the exchange
+     * calls {@link InForce#leave()} when it ends.
+     */
+    InForce enterExchange() {
+        while (true) {
+            InForce c = current;
+            if (c.enter()) {
+                return c;
+            }
+        }
+    }
+
+    /** The configuration in force now (for tests). */
+    InForce inForce() {
+        return current;
     }
 
     /** Takes a token for {@code client}: 0, or the seconds to wait when the rate limit refuses. */
@@ -360,6 +430,11 @@ public final class L7Proxy implements AutoCloseable {
     /** {@return client connections open now} */
     public int openConnections() {
         return connections.size();
+    }
+
+    /** The client connections open now (for tests). */
+    Set<ClientConnection> connectionSet() {
+        return connections;
     }
 
     boolean isClosing() {
@@ -410,7 +485,15 @@ public final class L7Proxy implements AutoCloseable {
 
     private void acceptReady() throws IOException {
         SocketChannel client;
-        while ((client = server.accept()) != null) {
+        while (true) {
+            if (connections.size() >= config.maxConnections()) {
+                pauseAccepting();
+                return;
+            }
+            client = server.accept();
+            if (client == null) {
+                return;
+            }
             stats.accepted.incrementAndGet();
             InetAddress address;
             Transport t;
@@ -446,6 +529,41 @@ public final class L7Proxy implements AutoCloseable {
 
     void connectionClosed(ClientConnection c) {
         connections.remove(c);
+        if (acceptPaused.get() && connections.size() < config.maxConnections() && acceptPaused.compareAndSet(true, false)) {
+            resumeAccepting();
+        }
+    }
+
+    /**
+     * At the connection limit: stop accepting (HAProxy's maxconn), so new clients wait in the
+     * kernel's listen backlog rather than being accepted and turned away. Loop thread.
+     */
+    private void pauseAccepting() {
+        SelectionKey k = acceptKey;
+        if (k != null && k.isValid()) {
+            k.interestOps(0);
+        }
+        if (acceptPaused.compareAndSet(false, true)) {
+            LOG.log(Level.INFO, "lb-l7 on " + localAddress() + ": " + connections.size() + " connections open, the most allowed ("
+                    + config.maxConnections() + "): new clients wait in the listen backlog");
+        }
+        // a connection may have closed between the count and the pause: look again
+        if (connections.size() < config.maxConnections() && acceptPaused.compareAndSet(true, false)) {
+            resumeAccepting();
+        }
+    }
+
+    private void resumeAccepting() {
+        try {
+            loops.loops().get(0).execute(() -> {
+                SelectionKey k = acceptKey;
+                if (k != null && k.isValid() && !closing.get()) {
+                    k.interestOps(SelectionKey.OP_ACCEPT);
+                }
+            });
+        } catch (IllegalStateException e) {
+            // the loop is closing
+        }
     }
 
     /** Stops listening and closes every connection and the loops at once ({@link #shutdown} drains first). */
@@ -464,7 +582,7 @@ public final class L7Proxy implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        health.values().forEach(HealthChecker::close);
+        current.retire();
         List<CompletableFuture<Void>> done = new ArrayList<>();
         for (ClientConnection c : connections) {
             CompletableFuture<Void> f = new CompletableFuture<>();

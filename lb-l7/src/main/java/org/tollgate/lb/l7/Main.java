@@ -55,7 +55,7 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--tls-key", paramLabel = "PEM", description = "Private key of --tls-cert.")
     Path tlsKey;
 
-    @Option(names = "--admin", paramLabel = "HOST:PORT", description = "Serve the stats page (/) and /metrics here (read-only; keep it local).")
+    @Option(names = "--admin", paramLabel = "HOST:PORT", description = "Serve the stats page (/), /stats.json and /metrics here (read-only; keep it local).")
     String admin;
 
     @Option(names = "--drain-timeout", paramLabel = "SECONDS",
@@ -68,6 +68,14 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--access-log", paramLabel = "FILE",
             description = "Append one line per request (combined log format + pool/backend, upstream, Tq/Tc/Tr/Tt, termination state) to FILE; '-' for standard output.")
     Path accessLog;
+
+    @Option(names = "--keep-alive-timeout", paramLabel = "DURATION",
+            description = "How long a client connection may sit idle between requests, like 10s or 500ms (default: 10s).")
+    String keepAliveTimeout;
+
+    @Option(names = "--max-connections", paramLabel = "N",
+            description = "Most client connections open at once; beyond, new clients wait in the listen backlog (default: 10000).")
+    Integer maxConnections;
 
     @Option(names = "--explain", description = "Print, for each request, the routes tried, the pool, the candidates and why the backend was chosen.")
     boolean explain;
@@ -107,7 +115,7 @@ public final class Main implements Callable<Integer> {
         }
         if (instance.admin() != null) {
             System.out.println("lb-l7 admin on http://" + instance.admin().localAddress().getHostString() + ":"
-                    + instance.admin().localAddress().getPort() + "/ (stats page) and /metrics");
+                    + instance.admin().localAddress().getPort() + "/ (stats page), /stats.json and /metrics");
         }
         if (configFile != null) {
             boolean hup = instance.reloadOnSighup();
@@ -122,8 +130,10 @@ public final class Main implements Callable<Integer> {
     /** From the config file, or from the simple-case options. */
     ConfigFile.Settings settings() throws java.io.IOException {
         if (configFile != null) {
-            if (listen != null || !backends.isEmpty() || tlsCert != null || tlsKey != null || admin != null) {
-                throw new IllegalArgumentException("--config takes everything from the file: drop --listen, --backend, --tls-*, --admin");
+            if (listen != null || !backends.isEmpty() || tlsCert != null || tlsKey != null || admin != null
+                    || keepAliveTimeout != null || maxConnections != null) {
+                throw new IllegalArgumentException("--config takes everything from the file: drop --listen, --backend, --tls-*, --admin, "
+                        + "--keep-alive-timeout, --max-connections");
             }
             return ConfigFile.load(configFile, null);
         }
@@ -161,6 +171,16 @@ public final class Main implements Callable<Integer> {
         }
         if (explain) {
             b.explain(System.out::println);
+        }
+        if (keepAliveTimeout != null) {
+            java.time.Duration d = ConfigFile.parseDuration(keepAliveTimeout);
+            if (d == null) {
+                throw new IllegalArgumentException("--keep-alive-timeout: '" + keepAliveTimeout + "' is not a positive duration (like 250ms, 10s, 2m)");
+            }
+            b.keepAliveTimeout(d);
+        }
+        if (maxConnections != null) {
+            b.maxConnections(maxConnections);
         }
         return b.build();
     }

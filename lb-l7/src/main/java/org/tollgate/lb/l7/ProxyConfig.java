@@ -33,10 +33,12 @@ public final class ProxyConfig {
     private final HttpLimits requestLimits;
     private final HttpLimits responseLimits;
     private final Duration headerTimeout;
+    private final Duration keepAliveTimeout;
     private final Duration backendTimeout;
     private final Duration connectTimeout;
     private final Duration backendIdleTimeout;
     private final int maxIdlePerBackend;
+    private final int maxConnections;
     private final int eventLoops;
     private final int retryAfterSeconds;
     private final Set<InetAddress> trustedProxies;
@@ -53,10 +55,12 @@ public final class ProxyConfig {
         this.requestLimits = b.requestLimits;
         this.responseLimits = b.responseLimits;
         this.headerTimeout = b.headerTimeout;
+        this.keepAliveTimeout = b.keepAliveTimeout;
         this.backendTimeout = b.backendTimeout;
         this.connectTimeout = b.connectTimeout;
         this.backendIdleTimeout = b.backendIdleTimeout;
         this.maxIdlePerBackend = b.maxIdlePerBackend;
+        this.maxConnections = b.maxConnections;
         this.eventLoops = b.eventLoops;
         this.retryAfterSeconds = b.retryAfterSeconds;
         this.trustedProxies = Set.copyOf(b.trustedProxies);
@@ -105,13 +109,24 @@ public final class ProxyConfig {
     }
 
     /**
-     * From the moment the proxy waits for a request (connection open, or previous response
-     * sent) until its head is complete. A client that sent part of a head gets 408; one
-     * that sent nothing (an idle keep-alive connection) is closed silently.
+     * How long a request head may take: on a new connection from the accept (TLS handshake
+     * included), on a kept-alive connection from the first byte of the next request. A
+     * client that sent part of a head by then gets 408; a new connection that sent nothing
+     * is closed silently.
      * @return the header timeout
      */
     public Duration headerTimeout() {
         return headerTimeout;
+    }
+
+    /**
+     * How long a kept-alive client connection may sit idle between a response and the first
+     * byte of its next request (HAProxy's {@code timeout http-keep-alive}, nginx's
+     * {@code keepalive_timeout}); then it is closed without a response (nothing was asked).
+     * @return the idle keep-alive timeout
+     */
+    public Duration keepAliveTimeout() {
+        return keepAliveTimeout;
     }
 
     /** {@return longest silence from a backend while a request is outstanding: 504 before the response, abort after} */
@@ -127,6 +142,17 @@ public final class ProxyConfig {
     /** {@return how long an idle keep-alive connection to a backend stays in the pool} */
     public Duration backendIdleTimeout() {
         return backendIdleTimeout;
+    }
+
+    /**
+     * Most client connections open at once on this listener (HAProxy's {@code maxconn}):
+     * at the limit the proxy stops accepting, so further clients wait in the kernel's
+     * listen backlog (their connect succeeds, their request waits) and are accepted, in
+     * order, as connections close. Connections refused by a filter count while they are open.
+     * @return the limit (default 10 000)
+     */
+    public int maxConnections() {
+        return maxConnections;
     }
 
     /** {@return idle keep-alive connections kept per backend and event loop} */
@@ -197,10 +223,12 @@ public final class ProxyConfig {
         private HttpLimits requestLimits = HttpLimits.REQUEST_DEFAULTS;
         private HttpLimits responseLimits = HttpLimits.RESPONSE_DEFAULTS;
         private Duration headerTimeout = Duration.ofSeconds(10);
+        private Duration keepAliveTimeout = Duration.ofSeconds(10);
         private Duration backendTimeout = Duration.ofSeconds(30);
         private Duration connectTimeout = Duration.ofSeconds(3);
         private Duration backendIdleTimeout = Duration.ofSeconds(30);
         private int maxIdlePerBackend = 32;
+        private int maxConnections = 10_000;
         private int eventLoops = Math.max(1, Runtime.getRuntime().availableProcessors());
         private int retryAfterSeconds = 5;
         private final List<InetAddress> trustedProxies = new ArrayList<>();
@@ -276,6 +304,16 @@ public final class ProxyConfig {
         }
 
         /**
+         * See {@link ProxyConfig#keepAliveTimeout()}.
+         * @param d the timeout
+         * @return this builder
+         */
+        public Builder keepAliveTimeout(Duration d) {
+            this.keepAliveTimeout = positive(d);
+            return this;
+        }
+
+        /**
          * See {@link ProxyConfig#backendTimeout()}.
          * @param d the timeout
          * @return this builder
@@ -302,6 +340,19 @@ public final class ProxyConfig {
          */
         public Builder backendIdleTimeout(Duration d) {
             this.backendIdleTimeout = positive(d);
+            return this;
+        }
+
+        /**
+         * See {@link ProxyConfig#maxConnections()}.
+         * @param n the limit, at least 1
+         * @return this builder
+         */
+        public Builder maxConnections(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxConnections must be at least 1, not " + n);
+            }
+            this.maxConnections = n;
             return this;
         }
 

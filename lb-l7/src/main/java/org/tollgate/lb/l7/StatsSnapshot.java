@@ -1,6 +1,7 @@
 package org.tollgate.lb.l7;
 
 import java.net.InetSocketAddress;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.tollgate.lb.balance.Backend;
@@ -43,8 +44,39 @@ public record StatsSnapshot(long accepted, int openConnections, long requests, l
      * @param requests     attempts sent to it (retries included)
      * @param failures     connect errors, resets, timeouts, invalid responses and 5xx from it
      * @param healthChecks active health checks done on it
+     * @param lastFailure  its last failed health check or failure in traffic (pools with health checks), or null
      */
     public record BackendStats(String name, InetSocketAddress address, Backend.State state, int weight, int active,
-                               long requests, long failures, long healthChecks) {
+                               long requests, long failures, long healthChecks, Failure lastFailure) {
+
+        /**
+         * A backend with no failure noted.
+         *
+         * @param name         backend name
+         * @param address      where it listens
+         * @param state        UP, DOWN or DRAINING
+         * @param weight       its weight now
+         * @param active       requests in progress to it
+         * @param requests     attempts sent to it
+         * @param failures     failures counted
+         * @param healthChecks active health checks done on it
+         */
+        public BackendStats(String name, InetSocketAddress address, Backend.State state, int weight, int active,
+                            long requests, long failures, long healthChecks) {
+            this(name, address, state, weight, active, requests, failures, healthChecks, null);
+        }
+    }
+
+    /**
+     * Why a backend last failed, and when: what the log says when it goes DOWN, kept for the
+     * stats page and metrics.
+     *
+     * @param kind   {@code check} (an active health check failed) or {@code traffic} (a request
+     *               failed: connect error, reset, timeout, invalid response or 5xx; what passive
+     *               ejection counts)
+     * @param reason the reason, for a person to read
+     * @param at     when it happened
+     */
+    public record Failure(String kind, String reason, Instant at) {
     }
 }

@@ -20,10 +20,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.tollgate.lb.balance.Algorithm;
 import org.tollgate.lb.balance.Backend;
+import org.tollgate.lb.l4.HealthConfig;
 import org.tollgate.testsupport.Chromium;
 import org.tollgate.testsupport.Closer;
 import org.tollgate.tls.TlsConfig;
 import org.tollgate.tls.cert.DemoCertificates;
+import org.tollgate.testsupport.Ports;
 
 /**
  * A real browser: headless Chromium loads a page through lb-l7's TLS termination (trusting
@@ -62,8 +64,13 @@ class ChromiumTest {
 
         DemoCertificates.Pki pki = DemoCertificates.create(Clock.systemUTC());
         TlsConfig tls = TlsConfig.builder().certificate(pki.localhostServer()).alpnProtocols(List.of("http/1.1")).build();
+        Backend spare = new Backend("spare-1", new InetSocketAddress("127.0.0.1", Ports.free()));
         ProxyConfig config = ProxyConfig.builder(new InetSocketAddress("127.0.0.1", 0)).eventLoops(2).tls(tls)
                 .pool(BackendPool.of("web", Algorithm.ROUND_ROBIN, List.of(new Backend("web-1", backend.getAddress()))))
+                .pool(BackendPool.builder("spare", Algorithm.ROUND_ROBIN, List.of(spare))   // nothing listens there
+                        .healthCheck(new HealthCheck("/health", 200, HealthConfig.builder().interval(Duration.ofMillis(100))
+                                .timeout(Duration.ofSeconds(5)).rise(1).fall(1).build())).build())
+                .route(new Route(null, "/spare/", null, null, null, "spare"))
                 .route(Route.all("web")).build();
         Instance instance = Instance.start(new ConfigFile.Settings(List.of(config), new InetSocketAddress("127.0.0.1", 0)),
                 null, m -> { }, Duration.ofSeconds(1));
@@ -79,6 +86,7 @@ class ChromiumTest {
         assertTrue(page.contains("forwarded proto https"), page);
         assertTrue(instance.proxies().get(0).stats().responses(200) >= 1);
 
+        HealthCheckTest.waitFor(() -> spare.state() == Backend.State.DOWN, "the spare backend fails its checks");
         InetSocketAddress admin = instance.admin().localAddress();
         String stats = chromium("--dump-dom", "http://127.0.0.1:" + admin.getPort() + "/");
         assertTrue(stats.contains("<h1>lb-l7 stats</h1>"), stats);
@@ -86,6 +94,10 @@ class ChromiumTest {
         assertTrue(stats.matches("(?s).*<tr data-backend=\"web-1\"><td>web-1</td>.*?<td class=\"state UP\">UP</td>.*?"
                 + "<td class=\"requests\">[1-9]\\d*</td>.*"), stats);
         assertTrue(stats.contains("<span class=\"share\">100.0%</span>"), stats);
+        assertTrue(stats.contains("<td class=\"failure\">-</td>"), "web-1 has never failed: " + stats);
+        assertTrue(stats.matches("(?s).*<tr data-backend=\"spare-1\">.*?<td class=\"state DOWN\">DOWN</td>.*?"
+                + "<td class=\"failure\"><time datetime=\"[^\"]+\">[^<]+ UTC</time> check: "
+                + "<span class=\"reason\">[^<]*[Cc]onnection refused[^<]*</span></td>.*"), "why spare-1 is DOWN: " + stats);
         assertTrue(stats.contains("<tr data-listener=\"127.0.0.1:" + port + "\"><td>127.0.0.1:" + port + "</td><td>yes</td>"), stats);
     }
 

@@ -52,7 +52,9 @@ import org.tollgate.tls.wire.WireReader;
  *
  * <p>It prints as the handshake happens, and keeps what it said ({@link #explanations()})
  * for {@link HtmlPage}. One explainer follows one connection at a time: a new ClientHello
- * starts a new explanation, so a server with concurrent handshakes interleaves them.
+ * starts a new explanation, so a server with concurrent handshakes gives each connection an
+ * explainer of its own (tls-server prints each one as a block when its connection ends, numbered
+ * with {@link #HandshakeExplainer(PrintStream, CertificateVerifier, long)}).
  *
  * <p>The secrets it shows are real: print this only for test and demo connections.
  */
@@ -65,6 +67,8 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
 
     private final PrintStream out;
     private final CertificateVerifier trust;
+    /** The number in the heading of the first connection explained ("connection 1"). */
+    private final long firstConnection;
     private final List<Explanation> explanations = new ArrayList<>();
 
     // The connection being explained.
@@ -112,8 +116,21 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
      * @param trust the client's trust anchors, or null
      */
     public HandshakeExplainer(PrintStream out, CertificateVerifier trust) {
+        this(out, trust, 1);
+    }
+
+    /**
+     * As {@link #HandshakeExplainer(PrintStream, CertificateVerifier)}, numbering the connections
+     * it explains from {@code firstConnection}: a server with one explainer per connection passes
+     * the connection's own number, so its heading says which connection it is.
+     * @param out where the text goes
+     * @param trust the client's trust anchors, or null
+     * @param firstConnection the number in the first connection's heading
+     */
+    public HandshakeExplainer(PrintStream out, CertificateVerifier trust, long firstConnection) {
         this.out = out;
         this.trust = trust;
+        this.firstConnection = firstConnection;
     }
 
     /**
@@ -159,6 +176,15 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
     public synchronized List<Explanation> explanations() {
         tellPendingPeerClose();
         return List.copyOf(explanations);
+    }
+
+    /**
+     * The connection has ended: tells what was held back for the reader's order (the peer's
+     * close_notify, told after our answer to the data before it) and flushes the output.
+     */
+    public synchronized void finish() {
+        tellPendingPeerClose();
+        out.flush();
     }
 
     // ------------------------------------------------------------------ HandshakeTrace
@@ -443,7 +469,7 @@ public final class HandshakeExplainer implements HandshakeTrace, KeyLog {
         certificateVerdict = null;
         tls12Resumed = false;
         current = new Explanation((weAreClient ? "client" : "server") + " side: connection "
-                + (explanations.size() + 1));
+                + (firstConnection + explanations.size()));
         explanations.add(current);
         step = null;
         out.println("######## TLS handshake explained, " + current.heading() + " ########");

@@ -2,10 +2,13 @@ package org.tollgate.tls.handshake;
 
 import java.lang.System.Logger.Level;
 import java.security.PublicKey;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECKey;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Date;
 import java.util.List;
 import java.util.function.Function;
 import javax.security.auth.x500.X500Principal;
@@ -139,14 +142,86 @@ final class ClientAuthentication {
             return;
         }
         try {
-            ctx.config.clientVerifier().verify(chain, null, false);
+            ctx.acceptPeerChain(chain, null); // the same check as the client's on the server's chain
         } catch (TlsException e) {
             LOG.log(Level.WARNING, "client certificate refused ({0}): {1}", e.alert().rfcName(), e.getMessage());
             throw new TlsException(e.alert(), "client certificate refused: " + e.getMessage(), e);
         }
-        ctx.peerCertificates = chain;
-        ctx.note("client certificate " + chain.get(0).getSubjectX500Principal().getName()
-                + " verified against the client CAs");
+    }
+
+    // ------------------------------------------------------------------ server: resuming
+
+    /**
+     * Server, before resuming a session (TLS 1.3 ticket, TLS 1.2 ticket or session id): why the
+     * client identity that the session remembers cannot stand under this server's policy now,
+     * or null when it can. A resumed handshake has no Certificate from the client (RFC 8446
+     * §4.3.2: no CertificateRequest with a PSK; RFC 5246 §7.3: none in the abbreviated
+     * handshake), so a refusal here means a full handshake, which asks for a certificate again.
+     *
+     * <p>NEED and no remembered certificate is refused. A remembered chain must first be within
+     * its validity period at {@link TlsConfig#clock()} (a date comparison per certificate, with
+     * its own message), then pass {@link TlsConfig#clientVerifier()} again, as in a full
+     * handshake: a client CA removed from the configuration stops the resumption of the
+     * sessions it vouched for. That costs a certification path validation (one or two
+     * signature checks) but no handshake signature and no CertificateVerify, and only for
+     * sessions with a client certificate. Only the client's proof of its key is not repeated:
+     * it holds the session's secret, which the original handshake bound to that proof.
+     */
+    static String resumptionRefusal(HandshakeContext ctx, List<X509Certificate> chain) {
+        ClientAuth mode = ctx.config.clientAuth();
+        if (chain.isEmpty()) {
+            return mode == ClientAuth.NEED
+                    ? "the original connection had no client certificate and this server requires one (client auth NEED)"
+                    : null;
+        }
+        if (mode == ClientAuth.NONE) {
+            return null; // resumed without the identity: see resumedIdentity
+        }
+        Date now = Date.from(ctx.config.clock().instant());
+        for (X509Certificate c : chain) {
+            try {
+                c.checkValidity(now); // RFC 5280 §4.1.2.5
+            } catch (CertificateExpiredException e) {
+                return "client certificate " + c.getSubjectX500Principal().getName() + " expired at "
+                        + c.getNotAfter().toInstant();
+            } catch (CertificateNotYetValidException e) {
+                return "client certificate " + c.getSubjectX500Principal().getName() + " is not valid until "
+                        + c.getNotBefore().toInstant();
+            }
+        }
+        try {
+            ctx.config.clientVerifier().verify(chain, null, false);
+        } catch (TlsException e) {
+            return "the client certificate no longer verifies: " + e.getMessage();
+        }
+        return null;
+    }
+
+    /**
+     * Server, resuming a session that {@link #resumptionRefusal} let through: the client identity
+     * the connection reports (its {@code peerCertificates}) and a trace note saying where it came
+     * from. A server that does not ask for client certificates (NONE) reports none, as its full
+     * handshakes would.
+     *
+     * @param from what the session came from, for the note: "the ticket" or "the cached session"
+     */
+    static List<X509Certificate> resumedIdentity(HandshakeContext ctx, List<X509Certificate> chain, String from) {
+        if (chain.isEmpty()) {
+            if (requested(ctx)) {
+                ctx.note("no client identity: the original connection sent no client certificate (client auth WANT)");
+            }
+            return List.of();
+        }
+        if (!requested(ctx)) {
+            ctx.note("the session remembers client certificate " + chain.get(0).getSubjectX500Principal().getName()
+                    + ", but this server does not ask for client certificates (client auth NONE): no client identity");
+            return List.of();
+        }
+        // RFC 8446 §2.2, §4.6.1: the resumed connection inherits the original's authentication.
+        ctx.note("client identity from " + from + ": " + chain.get(0).getSubjectX500Principal().getName()
+                + ", authenticated with its certificate in the original handshake and still valid (valid until "
+                + chain.get(0).getNotAfter().toInstant() + "); no CertificateRequest when resuming (RFC 8446 4.3.2)");
+        return chain;
     }
 
     /** TLS 1.3: the client's Certificate, the first message of its second flight. */

@@ -2,7 +2,6 @@ package org.tollgate.tls.handshake;
 
 import java.security.MessageDigest;
 import java.security.PublicKey;
-import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -420,11 +419,7 @@ public final class ClientHandshake {
                 // RFC 8446 §4.4.2.4: an empty server Certificate is decode_error.
                 throw TlsException.decodeError("server sent an empty Certificate message");
             }
-            List<X509Certificate> chain = HandshakeContext.parseCertificates(cm);
-            ctx.config.verifier().verify(chain, ctx.peerHost, true);
-            ctx.peerCertificates = chain;
-            ctx.note("server certificate " + chain.get(0).getSubjectX500Principal().getName()
-                    + " verified for " + ctx.peerHost);
+            ctx.acceptPeerChain(HandshakeContext.parseCertificates(cm), null);
             ctx.transcript.add(message);
             return new ExpectCertificateVerify(request);
         }

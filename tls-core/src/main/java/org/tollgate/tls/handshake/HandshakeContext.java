@@ -357,6 +357,35 @@ public final class HandshakeContext {
         return WireReader.of(message, 4, message.length - 4, HandshakeType.name(message[0] & 0xFF));
     }
 
+    /** A check that only one role makes on the peer's leaf, after the verifier has passed the chain. */
+    @FunctionalInterface
+    interface LeafCheck {
+        void check(X509Certificate leaf) throws TlsException;
+    }
+
+    /**
+     * Accepts the peer's non-empty certificate chain, the one chain check both roles share
+     * (RFC 8446 §4.4.2.2, RFC 5246 §7.4.2 and §7.4.6): the verifier of this side checks it (a
+     * client: {@link TlsConfig#verifier()}, trust, dates, serverAuth and the host name; a server:
+     * {@link TlsConfig#clientVerifier()}, trust, dates, clientAuth, no name), then
+     * {@code leafCheck} (null for none), then the chain becomes {@code peerCertificates} and
+     * the trace says it was verified. A refusal is the verifier's TlsException, unchanged.
+     */
+    void acceptPeerChain(List<X509Certificate> chain, LeafCheck leafCheck) throws TlsException {
+        if (client) {
+            config.verifier().verify(chain, peerHost, true);
+        } else {
+            config.clientVerifier().verify(chain, null, false);
+        }
+        X509Certificate leaf = chain.get(0);
+        if (leafCheck != null) {
+            leafCheck.check(leaf);
+        }
+        peerCertificates = chain;
+        note(client ? "server certificate " + leaf.getSubjectX500Principal().getName() + " verified for " + peerHost
+                : "client certificate " + leaf.getSubjectX500Principal().getName() + " verified against the client CAs");
+    }
+
     static List<X509Certificate> parseCertificates(CertificateMessage m) throws TlsException {
         List<X509Certificate> chain = new ArrayList<>();
         try {

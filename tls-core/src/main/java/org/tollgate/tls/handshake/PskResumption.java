@@ -43,6 +43,7 @@ import org.tollgate.tls.wire.WireWriter;
  * anti-replay (RFC 8446 §8.3), which Tollgate does not do.
  */
 final class PskResumption {
+    private static final System.Logger LOG = System.getLogger(PskResumption.class.getName());
     /** RFC 8446 §4.2.9: psk_dhe_ke, PSK with (EC)DHE key establishment. */
     static final int PSK_DHE_KE = 1;
     /** How far the client's view of the ticket age may be from the server's. */
@@ -206,13 +207,14 @@ final class PskResumption {
     // ------------------------------------------------------------------ server
 
     /**
-     * The keys a server seals and opens tickets with, or null when it must not use tickets.
-     * Tollgate's tickets do not carry the client's certificate, so a server that asks for
-     * client certificates issues and accepts no tickets (TLS 1.2 and 1.3): every connection
-     * does a full handshake and checks the client certificate again.
+     * The keys a server seals and opens tickets with (TLS 1.2 and 1.3), or null when it has none.
+     * Client authentication does not turn tickets off: a ticket carries the client's certificate
+     * chain when the original handshake authenticated the client ({@link TicketState}), and
+     * {@link ClientAuthentication#resumptionRefusal} decides whether that identity still
+     * stands before a ticket is accepted.
      */
     static TicketKeys serverTicketKeys(HandshakeContext ctx) {
-        return ctx.config.clientAuth() == org.tollgate.tls.ClientAuth.NONE ? ctx.config.ticketKeys() : null;
+        return ctx.config.ticketKeys();
     }
 
     /** The PSK a server agreed to, and which of the client's identities it was. */
@@ -298,6 +300,7 @@ final class PskResumption {
             ctx.resumption = HandshakeSummary.Resumption.PSK;
             ctx.note("resuming with ticket " + (i + 1) + " (" + state + "), psk_dhe_ke: binder verified,"
                     + " no certificate this time (RFC 8446 2.2)");
+            ctx.peerCertificates = ClientAuthentication.resumedIdentity(ctx, state.clientCertificates(), "the ticket");
             return new Accepted(i, state);
         }
         return null;
@@ -345,7 +348,7 @@ final class PskResumption {
         if (Math.abs(clientAge - serverAge) > AGE_TOLERANCE.toMillis()) {
             return "the client says the ticket is " + clientAge + " ms old, the server knows it is " + serverAge + " ms";
         }
-        return null;
+        return ClientAuthentication.resumptionRefusal(ctx, state.clientCertificates());
     }
 
     /** Server: the ServerHello's pre_shared_key, {@code uint16 selected_identity}. */
@@ -376,11 +379,27 @@ final class PskResumption {
             ctx.config.random().nextBytes(ageAddBytes);
             long ageAdd = ((ageAddBytes[0] & 0xFFL) << 24) | ((ageAddBytes[1] & 0xFF) << 16)
                     | ((ageAddBytes[2] & 0xFF) << 8) | (ageAddBytes[3] & 0xFF);
+            // On the server, peerCertificates is the client's chain (empty without client authentication).
             TicketState state = new TicketState(ProtocolVersion.TLS_1_3, ctx.suite, psk, true, ctx.serverName, ctx.alpn,
-                    now, lifetime, ageAdd);
-            ctx.sendPostHandshake(new NewSessionTicket(lifetime, ageAdd, nonce, state.seal(keys), List.of()));
+                    now, lifetime, ageAdd, ctx.peerCertificates);
+            byte[] ticket = state.seal(keys);
+            if (ticket == null) {
+                ctx.note(tooLong(ctx) + ": no NewSessionTicket, so the next connection does a full handshake");
+                return;
+            }
+            ctx.sendPostHandshake(new NewSessionTicket(lifetime, ageAdd, nonce, ticket, List.of()));
         }
         ctx.note("sent " + ctx.config.ticketCount() + " NewSessionTicket(s), lifetime " + lifetime
-                + "s, sealed with ticket key " + keys.currentKeyName().substring(0, 8) + "... (RFC 8446 4.6.1)");
+                + "s, sealed with ticket key " + keys.currentKeyName().substring(0, 8) + "..." + (ctx.peerCertificates.isEmpty()
+                ? "" : ", with the client's certificate chain") + " (RFC 8446 4.6.1)");
+    }
+
+    /** Why no ticket is issued for a session whose ticket would be too long (a long client chain), for the trace and log. */
+    static String tooLong(HandshakeContext ctx) {
+        String why = "the ticket would exceed " + TicketState.MAX_TICKET_LENGTH + " bytes with the client's "
+                + ctx.peerCertificates.size() + "-certificate chain";
+        LOG.log(System.Logger.Level.INFO, "no session ticket for {0}: {1}",
+                ctx.peerCertificates.isEmpty() ? "?" : ctx.peerCertificates.get(0).getSubjectX500Principal().getName(), why);
+        return why;
     }
 }

@@ -2,7 +2,6 @@ package org.tollgate.tls.handshake;
 
 import java.security.MessageDigest;
 import java.security.PublicKey;
-import java.security.cert.X509Certificate;
 import java.security.interfaces.ECKey;
 import java.util.Arrays;
 import java.util.List;
@@ -191,22 +190,19 @@ public final class Tls12ClientHandshake {
             if (cm.certificates().isEmpty()) {
                 throw TlsException.decodeError("server sent an empty Certificate message");
             }
-            List<X509Certificate> chain = HandshakeContext.parseCertificates(cm.asTls13());
-            ctx.config.verifier().verify(chain, ctx.peerHost, true);
-            X509Certificate leaf = chain.get(0);
-            if (!Tls12ServerHandshake.fits(ctx.suite, leaf.getPublicKey())) {
-                throw new TlsException(Alert.UNSUPPORTED_CERTIFICATE, "server certificate has a "
-                        + leaf.getPublicKey().getAlgorithm() + " key, but " + ctx.suite + " needs " + ctx.suite.authentication());
-            }
             boolean rsa = ctx.suite.keyExchange() == CipherSuite.KeyExchange.RSA;
-            boolean[] usage = leaf.getKeyUsage();
-            // RFC 5246 §7.4.2, RFC 5280 §4.2.1.3: the key must be allowed to encrypt keys (RSA) or sign (ECDHE).
-            if (usage != null && !(rsa ? usage.length > 2 && usage[2] : usage.length > 0 && usage[0])) {
-                throw new TlsException(Alert.UNSUPPORTED_CERTIFICATE, "server certificate's key usage does not allow "
-                        + (rsa ? "keyEncipherment (RSA key exchange)" : "digitalSignature (ECDHE)"));
-            }
-            ctx.peerCertificates = chain;
-            ctx.note("server certificate " + leaf.getSubjectX500Principal().getName() + " verified for " + ctx.peerHost);
+            ctx.acceptPeerChain(HandshakeContext.parseCertificates(cm.asTls13()), leaf -> {
+                if (!Tls12ServerHandshake.fits(ctx.suite, leaf.getPublicKey())) {
+                    throw new TlsException(Alert.UNSUPPORTED_CERTIFICATE, "server certificate has a "
+                            + leaf.getPublicKey().getAlgorithm() + " key, but " + ctx.suite + " needs " + ctx.suite.authentication());
+                }
+                boolean[] usage = leaf.getKeyUsage();
+                // RFC 5246 §7.4.2, RFC 5280 §4.2.1.3: the key must be allowed to encrypt keys (RSA) or sign (ECDHE).
+                if (usage != null && !(rsa ? usage.length > 2 && usage[2] : usage.length > 0 && usage[0])) {
+                    throw new TlsException(Alert.UNSUPPORTED_CERTIFICATE, "server certificate's key usage does not allow "
+                            + (rsa ? "keyEncipherment (RSA key exchange)" : "digitalSignature (ECDHE)"));
+                }
+            });
             ctx.transcript.add(message);
             return rsa ? new ExpectServerHelloDone(sent, null, null, false) : new ExpectServerKeyExchange(sent);
         }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Objects;
 import org.tollgate.tls.Alert;
 import org.tollgate.tls.CipherSuite;
+import org.tollgate.tls.HandshakeSummary;
 import org.tollgate.tls.NamedGroup;
 import org.tollgate.tls.ProtocolVersion;
 import org.tollgate.tls.SessionCache;
@@ -221,7 +222,11 @@ public final class Tls12ServerHandshake {
         } else if (!Objects.equals(s.serverName(), sni)) {
             refused = "for server name " + s.serverName() + ", not " + sni + " (RFC 6066 3)";
         } else {
-            return s;
+            String identity = ClientAuthentication.resumptionRefusal(ctx, s.peerCertificates());
+            if (identity == null) {
+                return s;
+            }
+            refused = "with a client identity that no longer stands (" + identity + ")";
         }
         ctx.note("client offers a session id; not resumed, session " + refused + ": full handshake");
         return null;
@@ -235,8 +240,10 @@ public final class Tls12ServerHandshake {
         ctx.transcript.add(message);
         ctx.sessionId = ch.legacySessionId().clone();
         ctx.resumed = true;
-        ctx.peerCertificates = session.peerCertificates(); // the client identity proved in the full handshake
         ctx.note("ClientHello: TLS 1.2, resuming session " + session + (ctx.alpn == null ? "" : ", ALPN " + ctx.alpn));
+        // The client identity proved in the full handshake (RFC 5246 §7.3: no Certificate when resuming).
+        ctx.peerCertificates = ClientAuthentication.resumedIdentity(ctx, session.peerCertificates(),
+                ctx.resumption == HandshakeSummary.Resumption.TICKET ? "the ticket" : "the cached session");
         byte[] random = serverRandom(ctx);
         List<Extension> extensions = new ArrayList<>();
         if (secureRenegotiation) {

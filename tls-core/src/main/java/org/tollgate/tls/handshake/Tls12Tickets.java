@@ -110,10 +110,13 @@ final class Tls12Tickets {
         } else if (!Objects.equals(state.serverName(), sni)) {
             refused = "it was issued for server name " + state.serverName() + ", not " + sni + " (RFC 6066 3)";
         } else {
+            refused = ClientAuthentication.resumptionRefusal(ctx, state.clientCertificates());
+        }
+        if (refused == null) {
             ctx.resumption = HandshakeSummary.Resumption.TICKET;
             ctx.note("client presents a session ticket that opens: " + state);
             return new SessionCache.Session(ch.legacySessionId(), state.secret(), state.suite(), ProtocolVersion.TLS_1_2,
-                    true, state.serverName(), state.alpn(), java.util.List.of(), state.issued());
+                    true, state.serverName(), state.alpn(), state.clientCertificates(), state.issued());
         }
         ctx.note("client presents a session ticket; not resumed, " + refused + ": full handshake");
         return null;
@@ -130,13 +133,25 @@ final class Tls12Tickets {
         return ctx.tls12TicketExpected;
     }
 
-    /** Server: the NewSessionTicket, after the client's Finished and before our ChangeCipherSpec (RFC 5077 §3.3). */
+    /**
+     * Server: the NewSessionTicket, after the client's Finished and before our ChangeCipherSpec
+     * (RFC 5077 §3.3), with the client's certificate chain when it authenticated. The ServerHello
+     * promised it before the client's chain was known; when the chain makes the ticket too long,
+     * the message carries an empty ticket, RFC 5077 §3.3's way of saying "none this time".
+     */
     static void issue(HandshakeContext ctx) throws TlsException {
         long lifetime = ctx.config.ticketLifetime().toSeconds();
+        // On the server, peerCertificates is the client's chain (empty without client authentication).
         TicketState state = new TicketState(ProtocolVersion.TLS_1_2, ctx.suite, ctx.masterSecret, ctx.extendedMasterSecret,
-                ctx.serverName, ctx.alpn, ctx.config.clock().instant(), lifetime, 0);
-        ctx.send(new Tls12NewSessionTicket(lifetime, state.seal(PskResumption.serverTicketKeys(ctx))));
+                ctx.serverName, ctx.alpn, ctx.config.clock().instant(), lifetime, 0, ctx.peerCertificates);
+        byte[] ticket = state.seal(PskResumption.serverTicketKeys(ctx));
+        if (ticket == null) {
+            ctx.send(new Tls12NewSessionTicket(0, new byte[0]));
+            ctx.note(PskResumption.tooLong(ctx) + ": sent an empty NewSessionTicket (RFC 5077 3.3)");
+            return;
+        }
+        ctx.send(new Tls12NewSessionTicket(lifetime, ticket));
         ctx.note("sent NewSessionTicket, lifetime " + lifetime + "s (RFC 5077 3.3): the session lives in the ticket,"
-                + " not on the server");
+                + " not on the server" + (ctx.peerCertificates.isEmpty() ? "" : ", with the client's certificate chain"));
     }
 }

@@ -90,6 +90,10 @@ public final class TlsChannel implements ByteChannel {
     private final ReentrantLock handshakeLock = new ReentrantLock();
 
     private boolean started;
+    /** {@link #shutdownOutput()} was called: the TCP FIN follows once everything before it is sent. */
+    private boolean finWanted;
+    /** Our direction of the TCP connection is shut (FIN sent). */
+    private boolean finSent;
     private volatile boolean closed;
     private volatile TlsIOException failure;
 
@@ -411,6 +415,10 @@ public final class TlsChannel implements ByteChannel {
             ByteBuffer out = WRITE_BUFFER_OF_THREAD.get();
             synchronized (engine) {
                 if (!engine.hasPendingOutput()) {
+                    if (finWanted && !finSent) {
+                        finSent = true;
+                        socket.shutdownOutput(); // TCP FIN right behind our close_notify
+                    }
                     return true;
                 }
                 out.clear();
@@ -459,10 +467,20 @@ public final class TlsChannel implements ByteChannel {
     // ------------------------------------------------------------------ closing
 
     /**
-     * Queues close_notify (RFC 8446 §6.1) and tries to send it; the socket stays open to
-     * receive the peer's close_notify. Returns true when it was sent; on a non-blocking
-     * socket call {@link #flush()} while {@link #wantsWrite()}.
-     * @return whether close_notify was fully sent
+     * Queues close_notify (RFC 8446 §6.1) and tries to send it, then ends our direction of
+     * the TCP connection too (FIN) once every byte before it is sent: nothing can follow a
+     * close_notify. The socket stays open to receive the peer's close_notify and FIN. Returns
+     * true when both were sent; on a non-blocking socket call {@link #flush()} while
+     * {@link #wantsWrite()} (the FIN goes out with the flush that empties the queue). In TLS 1.2
+     * the engine may have sent close_notify already, answering the peer's: then this only
+     * flushes and sends the FIN.
+     *
+     * <p>A graceful close under a selector: {@code shutdownOutput()}, {@link #flush()} until it
+     * returns true, then {@link #discardInput()} on each read event until it returns -1 (the
+     * peer's FIN) or a timeout passes, then {@link #close()}. Closing a socket with unread
+     * input makes the kernel answer with a TCP RST instead of a FIN (RFC 1122 §4.2.2.13), and
+     * an RST can destroy the end of our data before the peer has read it.
+     * @return whether close_notify and the FIN were sent
      * @throws IOException on a socket error
      */
     public boolean shutdownOutput() throws IOException {
@@ -473,9 +491,45 @@ public final class TlsChannel implements ByteChannel {
                 started = true;
                 engine.closeOutbound();
             }
+            finWanted = true;
             return flushLocked();
         } finally {
             writeLock.unlock();
+        }
+    }
+
+    /**
+     * After {@link #shutdownOutput()}: reads what the peer still sends and drops it, without
+     * decrypting (whatever it is, it comes too late to be answered). Returns the bytes dropped,
+     * 0 when a non-blocking socket has nothing more now, or -1 at the peer's FIN (or when the
+     * channel was closed). A bounded amount per call, so an event loop stays fair. On a
+     * blocking socket it waits for the first bytes or the FIN.
+     * @return the bytes dropped, 0, or -1 at end of stream
+     * @throws IOException on a socket error (e.g. the peer reset the connection)
+     */
+    public int discardInput() throws IOException {
+        if (closed || !socket.isOpen()) {
+            return -1;
+        }
+        readLock.lock();
+        try {
+            ByteBuffer scratch = READ_BUFFER.get();
+            int dropped = 0;
+            for (int i = 0; i < 4; i++) {
+                scratch.clear();
+                int n = socket.read(scratch);
+                if (n < 0) {
+                    return -1;
+                }
+                if (n == 0) {
+                    break;
+                }
+                dropped += n;
+            }
+            scratch.clear();
+            return dropped;
+        } finally {
+            readLock.unlock();
         }
     }
 

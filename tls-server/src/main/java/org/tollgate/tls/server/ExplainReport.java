@@ -1,25 +1,49 @@
 package org.tollgate.tls.server;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.tollgate.tls.explain.HandshakeExplainer;
 
 /**
- * Step 6 of {@code --explain} for one connection: the application data it received and sent,
- * and our close_notify. Consecutive chunks in one direction are told as one (a request that
- * came in two reads, a response written in several calls), in the order they happened.
- * Used on the connection's event loop thread only.
+ * {@code --explain} for one connection: its own {@link HandshakeExplainer} writes into a
+ * buffer, and the whole explanation is printed as one block when the connection ends, so
+ * concurrent connections never interleave their lines. It also tells step 6: the application
+ * data the connection received and sent, and our close_notify. Consecutive chunks in one
+ * direction are told as one (a request that came in two reads, a response written in several
+ * calls), in the order they happened. Used on the connection's event loop thread only.
  */
 final class ExplainReport {
     /** As tls-client: the first bytes of each direction are kept for the first line. */
     private static final int EXCERPT = 256;
+    /**
+     * A long-lived connection (keep-alive) is printed in parts of about this size, so its
+     * buffer stays bounded; a handshake's explanation is about 20 KB.
+     */
+    private static final int MAX_BUFFERED = 256 * 1024;
 
+    private final PrintStream target;
+    private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
     private final HandshakeExplainer explainer;
     private final Tally received = new Tally();
     private final Tally sent = new Tally();
+    private boolean finished;
 
-    ExplainReport(HandshakeExplainer explainer) {
-        this.explainer = explainer;
+    /**
+     * @param connection the connection's number, shown in its heading ("server side: connection 7")
+     * @param target where the blocks go; shared by all connections
+     */
+    ExplainReport(long connection, PrintStream target) {
+        this.target = target;
+        this.explainer = new HandshakeExplainer(new PrintStream(buffer, false, StandardCharsets.UTF_8), null,
+                connection);
+    }
+
+    /** {@return this connection's explainer, to wire into its TLS configuration} */
+    HandshakeExplainer explainer() {
+        return explainer;
     }
 
     /** The client's bytes from {@code from} (inclusive) to {@code to} (exclusive) of {@code buffer}. */
@@ -37,6 +61,9 @@ final class ExplainReport {
     /** The handler returned: what it sent in answer is told now, before a close_notify that may follow. */
     void delivered() {
         sent.tell(true);
+        if (buffer.size() > MAX_BUFFERED) {
+            print();
+        }
     }
 
     /** We send close_notify: tells what is still untold, then the close. */
@@ -44,6 +71,25 @@ final class ExplainReport {
         received.tell(false);
         sent.tell(true);
         explainer.closed();
+    }
+
+    /** The connection has ended (closed, failed or timed out): prints its explanation as one block. */
+    void finish() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        explainer.finish();
+        print();
+    }
+
+    /** Prints what is buffered in one call, which PrintStream makes atomic, and empties the buffer. */
+    private void print() {
+        if (buffer.size() > 0) {
+            target.print(buffer.toString(StandardCharsets.UTF_8));
+            target.flush();
+            buffer.reset();
+        }
     }
 
     private final class Tally {

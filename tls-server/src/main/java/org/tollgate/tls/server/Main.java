@@ -25,7 +25,6 @@ import org.tollgate.tls.TlsConfig;
 import org.tollgate.tls.cert.CertificateVerifier;
 import org.tollgate.tls.cert.CertifiedKey;
 import org.tollgate.tls.cert.PemFiles;
-import org.tollgate.tls.explain.HandshakeExplainer;
 import org.tollgate.tls.cert.DemoCertificates;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -92,7 +91,8 @@ public final class Main implements Callable<Integer> {
     Mode mode = Mode.https;
 
     @Option(names = "--explain", description = "Explain every handshake on stderr as the six steps of TLS: each message's fields as an"
-                    + " annotated hex dump, the key exchange, the derived keys (truncated) and the RFC sections.")
+                    + " annotated hex dump, the key exchange, the derived keys (truncated) and the RFC sections;"
+                    + " each connection as one block when it ends.")
     boolean explain;
 
     @Option(names = "--threads", paramLabel = "N", description = "Event loop threads (default: one per core, ${DEFAULT-VALUE} here).")
@@ -292,8 +292,8 @@ public final class Main implements Callable<Integer> {
 
         server = TlsServer.builder()
                 .config(tlsConfig)
-                // One explainer for the whole server: concurrent connections interleave in its output.
-                .explainer(explain ? new HandshakeExplainer(err) : null)
+                // One explainer per connection, each printed as one block when its connection ends.
+                .explain(explain ? err : null)
                 .bind(new InetSocketAddress(host, port))
                 .handler(mode.handler)
                 .eventLoops(threads)

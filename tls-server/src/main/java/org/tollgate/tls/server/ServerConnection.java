@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import org.tollgate.tls.HandshakeSummary;
+import org.tollgate.tls.explain.HandshakeExplainer;
 import org.tollgate.tls.nio.EventLoop;
 import org.tollgate.tls.nio.TlsChannel;
 import org.tollgate.tls.nio.TlsIOException;
@@ -26,13 +27,15 @@ final class ServerConnection implements Connection, EventLoop.Handler {
     private final EventLoop loop;
     private final TlsChannel tls;
     private final SocketAddress remote;
-    /** Step 6 of --explain for this connection; null when the server explains nothing. */
+    /** --explain for this connection, printed as one block when it ends; null when the server explains nothing. */
     private final ExplainReport explain;
     private SelectionKey key;
     private ConnectionHandler handler;
     private HandshakeSummary summary;
     private EventLoop.Timer handshakeTimer;
     private EventLoop.Timer idleTimer;
+    /** Bounds the wait for the client's FIN after ours; null until the graceful close starts. */
+    private EventLoop.Timer lingerTimer;
     private long lastActivity;
 
     /** Decrypted input for the handler, in write mode: bytes 0..position wait to be consumed. */
@@ -42,15 +45,26 @@ final class ServerConnection implements Connection, EventLoop.Handler {
     /** The handler left input while writes were pending: offer it again once they are flushed. */
     private boolean offerAgain;
     private boolean closeRequested;
+    /** Closed for the application: no more reads or writes. The socket may still linger. */
     private boolean closed;
+    /** Graceful close: close_notify and FIN sent or being sent, client input read and dropped until its FIN. */
+    private boolean lingering;
+    /** The socket is closed and the server has forgotten this connection. */
+    private boolean released;
 
     ServerConnection(TlsServer server, long id, EventLoop loop, SocketChannel socket) throws IOException {
         this.server = server;
         this.id = id;
         this.loop = loop;
         this.remote = socket.getRemoteAddress();
-        this.tls = TlsChannel.server(socket, server.config);
-        this.explain = server.explainer == null ? null : new ExplainReport(server.explainer);
+        if (server.explainOut == null) {
+            this.explain = null;
+            this.tls = TlsChannel.server(socket, server.config);
+        } else {
+            // One explainer per connection, so concurrent connections do not interleave.
+            this.explain = new ExplainReport(id, server.explainOut);
+            this.tls = TlsChannel.server(socket, HandshakeExplainer.wire(server.config, explain.explainer()));
+        }
     }
 
     /** On the loop: register for reads and start the handshake clock. */
@@ -67,6 +81,10 @@ final class ServerConnection implements Connection, EventLoop.Handler {
 
     @Override
     public void ready(SelectionKey k) {
+        if (lingering) {
+            linger();
+            return;
+        }
         try {
             if (summary == null) {
                 if (!tls.handshake()) {
@@ -221,8 +239,9 @@ final class ServerConnection implements Connection, EventLoop.Handler {
     }
 
     /**
-     * Closes now. Unless {@code abortive}, a healthy connection gets close_notify (as far as
-     * the socket takes it); a failed or stalled one is just closed.
+     * Closes for the application now. Unless {@code abortive}, a healthy connection closes
+     * gracefully: close_notify and FIN, then the socket lingers (see {@link #linger()}); a
+     * failed or stalled one is just closed.
      */
     void abort(boolean abortive) {
         if (closed) {
@@ -236,22 +255,25 @@ final class ServerConnection implements Connection, EventLoop.Handler {
             idleTimer.cancel();
         }
         pending = null;
-        try {
-            if (abortive) {
-                tls.socket().close();
-            } else {
-                if (explain != null) {
-                    explain.closing();
-                }
-                tls.close();
+        if (abortive || summary == null || key == null || !key.isValid()) {
+            release();
+        } else {
+            if (explain != null) {
+                explain.closing();
             }
-        } catch (IOException e) {
-            LOG.log(Level.DEBUG, "closing", e);
+            lingering = true;
+            lingerTimer = loop.schedule(server.lingerTimeout, this::lingerTimedOut);
+            try {
+                tls.shutdownOutput(); // close_notify (TLS 1.2: unless the engine already answered the client's), FIN behind it
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, "#{0} {1}: closing: {2}", id, remote, e.toString());
+                release();
+            }
+            linger();
         }
-        if (key != null) {
-            key.cancel();
+        if (explain != null) {
+            explain.finish();
         }
-        server.removed(this);
         if (handler != null) {
             try {
                 handler.onClose(this);
@@ -259,6 +281,62 @@ final class ServerConnection implements Connection, EventLoop.Handler {
                 LOG.log(Level.WARNING, "#" + id + " onClose failed", e);
             }
         }
+    }
+
+    /**
+     * The graceful close: sends what is left up to our FIN, then reads and drops what the
+     * client still sends until its FIN, then closes the socket. Closing with unread input
+     * would make the kernel send a TCP RST instead of our FIN (RFC 1122 §4.2.2.13), and the
+     * RST can destroy the end of the response before the client has read it (RFC 9112 §9.6).
+     * A client that never sends its FIN is cut off by {@link #lingerTimedOut()}.
+     */
+    private void linger() {
+        if (released) {
+            return;
+        }
+        try {
+            if (!tls.flush()) {
+                key.interestOps(SelectionKey.OP_WRITE);
+                return;
+            }
+            int n = tls.discardInput();
+            if (n < 0) {
+                release(); // the client's FIN: both directions are closed, a clean close
+                return;
+            }
+            key.interestOps(SelectionKey.OP_READ);
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "#{0} {1}: closing: {2}", id, remote, e.toString());
+            release();
+        }
+    }
+
+    private void lingerTimedOut() {
+        if (!released) {
+            LOG.log(Level.DEBUG, "#{0} {1}: no FIN from the client after {2}, closing", id, remote,
+                    server.lingerTimeout);
+            release();
+        }
+    }
+
+    /** Closes the socket and forgets the connection. */
+    private void release() {
+        if (released) {
+            return;
+        }
+        released = true;
+        if (lingerTimer != null) {
+            lingerTimer.cancel();
+        }
+        try {
+            tls.socket().close();
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "closing", e);
+        }
+        if (key != null) {
+            key.cancel();
+        }
+        server.removed(this);
     }
 
     // ------------------------------------------------------------------ Connection

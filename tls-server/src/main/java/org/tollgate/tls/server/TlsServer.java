@@ -1,6 +1,7 @@
 package org.tollgate.tls.server;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -23,7 +24,6 @@ import java.util.function.Supplier;
 import org.tollgate.tls.HandshakeSummary;
 import org.tollgate.tls.TlsConfig;
 import org.tollgate.tls.TlsException;
-import org.tollgate.tls.explain.HandshakeExplainer;
 import org.tollgate.tls.nio.EventLoop;
 import org.tollgate.tls.nio.EventLoopGroup;
 
@@ -55,8 +55,10 @@ public final class TlsServer implements AutoCloseable {
     final TlsConfig config;
     final Supplier<? extends ConnectionHandler> handlers;
     final Duration idleTimeout;
-    /** Told each connection's application data and close (step 6 of --explain); null for none. */
-    final HandshakeExplainer explainer;
+    /** Where each connection's explanation goes, as one block when it ends (--explain); null for none. */
+    final PrintStream explainOut;
+    /** After our close_notify, how long a connection waits for the client's FIN before it is closed anyway. */
+    final Duration lingerTimeout;
     private final int maxConnections;
     private final BiConsumer<SocketAddress, HandshakeSummary> onHandshake;
     private final BiConsumer<SocketAddress, TlsException> onFailure;
@@ -74,8 +76,9 @@ public final class TlsServer implements AutoCloseable {
 
     private TlsServer(Builder b) throws IOException {
         Objects.requireNonNull(b.config, "config");
-        this.explainer = b.explainer;
-        this.config = explainer == null ? b.config : HandshakeExplainer.wire(b.config, explainer);
+        this.explainOut = b.explainOut;
+        this.config = b.config;
+        this.lingerTimeout = b.lingerTimeout;
         this.handlers = Objects.requireNonNull(b.handlers, "handler");
         this.idleTimeout = b.idleTimeout;
         this.maxConnections = b.maxConnections;
@@ -261,7 +264,8 @@ public final class TlsServer implements AutoCloseable {
         private Duration idleTimeout = Duration.ofSeconds(60);
         private BiConsumer<SocketAddress, HandshakeSummary> onHandshake;
         private BiConsumer<SocketAddress, TlsException> onFailure;
-        private HandshakeExplainer explainer;
+        private PrintStream explainOut;
+        private Duration lingerTimeout = Duration.ofSeconds(2);
 
         private Builder() {
         }
@@ -376,15 +380,34 @@ public final class TlsServer implements AutoCloseable {
         }
 
         /**
-         * Explains every connection with {@code explainer}: its handshake (wired into the TLS
-         * configuration as trace and key log, beside those already there), then the application
-         * data each connection received and sent and its close (step 6). One explainer tells one
-         * connection at a time, so concurrent connections interleave in its output.
-         * @param explainer the explainer, or null for none
+         * Explains every connection (the six steps of TLS, see
+         * {@link org.tollgate.tls.explain.HandshakeExplainer}): each connection gets its own
+         * explainer, wired into its TLS configuration beside the trace and key log already there,
+         * which also tells the application data it received and sent and its close (step 6). A
+         * connection's explanation is printed to {@code out} as one block when the connection ends
+         * (a long keep-alive connection in parts of about 256 KB), so concurrent connections never
+         * interleave; its heading carries the connection's number.
+         * @param out where the blocks go, or null to explain nothing
          * @return this builder
          */
-        public Builder explainer(HandshakeExplainer explainer) {
-            this.explainer = explainer;
+        public Builder explain(PrintStream out) {
+            this.explainOut = out;
+            return this;
+        }
+
+        /**
+         * After the server's close_notify and FIN, how long a connection keeps reading (and
+         * discarding) what the client still sends until the client's FIN, before the socket is
+         * closed anyway. Closing a socket with unread input makes the kernel send a TCP RST,
+         * which can destroy the end of the response before the client reads it. Default 2 s.
+         * @param d the longest wait for the client's FIN
+         * @return this builder
+         */
+        public Builder lingerTimeout(Duration d) {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("linger timeout must be positive");
+            }
+            this.lingerTimeout = d;
             return this;
         }
 
