@@ -168,16 +168,19 @@ final class Instance implements AutoCloseable {
 
     /**
      * Reloads when {@code sun.misc.Signal} delivers SIGHUP (the usual way to tell a daemon
-     * to read its configuration again). Returns false where the JDK or the OS has no SIGHUP.
+     * to read its configuration again). Returns false where the JDK or the OS has no SIGHUP,
+     * or where this process was started with SIGHUP ignored (under {@code nohup}).
      */
     boolean reloadOnSighup() {
         try {
-            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> {
+            sun.misc.SignalHandler before = sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> {
                 Thread t = new Thread(this::reload, "lb-l7-sighup");
                 t.setDaemon(true);
                 t.start();
             });
-            return true;
+            // A process started with SIGHUP ignored (nohup) keeps it ignored: the JVM then
+            // installs nothing and answers SIG_IGN, so SIGHUP would reload nothing.
+            return before != sun.misc.SignalHandler.SIG_IGN;
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             return false;
         }

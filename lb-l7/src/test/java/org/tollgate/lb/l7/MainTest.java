@@ -1,6 +1,7 @@
 package org.tollgate.lb.l7;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
@@ -115,6 +116,28 @@ class MainTest {
 
                 p.stop(Duration.ofSeconds(20)); // SIGTERM
                 assertTrue(p.output().contains("lb-l7 stopped: every request finished"), p::describe);
+            }
+        }
+    }
+
+    /**
+     * Started with SIGHUP ignored (as under {@code nohup}), the JVM cannot catch it: the
+     * program must not claim that SIGHUP reloads, only that a changed file does.
+     */
+    @Test
+    void underNohupTheProgramDoesNotPromiseSighupReloads(@TempDir Path dir) throws Exception {
+        Processes.require("nohup");
+        try (TestBackend a = new TestBackend("a")) {
+            int port = Ports.free();
+            Path file = dir.resolve("lb-l7.yml");
+            ReloadAndDrainTest.write(file, ReloadAndDrainTest.config(port, "127.0.0.1:" + a.address().getPort(), "round-robin"));
+            String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            List<String> command = List.of("nohup", javaBin, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                    "--config", file.toString(), "--watch-interval", "3600000");
+            try (Processes.Running p = Processes.start(dir, "lb-l7", command)) {
+                String line = p.awaitLine(Pattern.compile("lb-l7 reloads .* when it changes"), PROGRAM_WAIT);
+                assertFalse(line.contains("SIGHUP"), line);
+                assertTrue(askFor(port).startsWith("backend=a "));
             }
         }
     }
