@@ -45,6 +45,19 @@ final class RawClient implements AutoCloseable {
         in = socket.getInputStream();
     }
 
+    /** Reads {@code in} byte by byte until what was read ends with {@code end} (ISO-8859-1); EOF first fails. */
+    static String readUntil(InputStream in, String end) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        while (!sb.toString().endsWith(end)) {
+            int ch = in.read();
+            if (ch < 0) {
+                throw new java.io.EOFException("closed after " + sb);
+            }
+            sb.append((char) ch);
+        }
+        return sb.toString();
+    }
+
     RawClient send(String request) throws IOException {
         socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
         socket.getOutputStream().flush();

@@ -121,9 +121,9 @@ class TlsTunnelCloseTest {
     private static void upgradeAndEcho(RawClient c) throws IOException {
         c.send("GET /raw HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: raw\r\n\r\n");
         InputStream in = c.socket.getInputStream();
-        assertTrue(readUntil(in, "\r\n\r\n").startsWith("HTTP/1.1 101 "));
+        assertTrue(RawClient.readUntil(in, "\r\n\r\n").startsWith("HTTP/1.1 101 "));
         c.send("ping");
-        assertEquals("ping", readUntil(in, "ping"));
+        assertEquals("ping", RawClient.readUntil(in, "ping"));
     }
 
     @Test
@@ -148,17 +148,5 @@ class TlsTunnelCloseTest {
         upgradeAndEcho(c);
         assertEquals("close_notify, then TCP close", ending.get(20, TimeUnit.SECONDS));
         assertEquals(-1, c.socket.getInputStream().read());
-    }
-
-    private static String readUntil(InputStream in, String end) throws IOException {
-        StringBuilder sb = new StringBuilder();
-        while (!sb.toString().endsWith(end)) {
-            int ch = in.read();
-            if (ch < 0) {
-                throw new java.io.EOFException("closed after " + sb);
-            }
-            sb.append((char) ch);
-        }
-        return sb.toString();
     }
 }

@@ -186,33 +186,21 @@ class WebSocketTest {
         RawClient c = track(new RawClient(p.localAddress()));
         c.send("GET /raw HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: raw\r\n\r\nearly ");
         java.io.InputStream in = c.socket.getInputStream();
-        String head = readUntil(in, "\r\n\r\n");
+        String head = RawClient.readUntil(in, "\r\n\r\n");
         assertTrue(head.startsWith("HTTP/1.1 101 ") && head.contains("\r\nUpgrade: raw\r\n") && head.contains("\r\nConnection: Upgrade\r\n"), head);
         c.send("bytes");
-        assertEquals("early bytes", readUntil(in, "bytes"), "bytes sent right after the head go first");
+        assertEquals("early bytes", RawClient.readUntil(in, "bytes"), "bytes sent right after the head go first");
         c.socket.shutdownOutput(); // our end reaches the backend, whose end comes back
         assertEquals(-1, in.read());
         HealthCheckTest.waitFor(() -> p.openConnections() == 0, "closed after both ends");
 
         RawClient idle = track(new RawClient(p.localAddress()));
         idle.send("GET /raw HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: raw\r\n\r\n");
-        readUntil(idle.socket.getInputStream(), "\r\n\r\n");
+        RawClient.readUntil(idle.socket.getInputStream(), "\r\n\r\n");
         assertEquals(-1, idle.socket.getInputStream().read(), "an idle tunnel is closed after tunnelIdleTimeout");
         HealthCheckTest.waitFor(() -> log.size() == 2, "two log lines");
         assertTrue(log.get(0).endsWith(" --") && log.get(0).contains("\" 101 "), log.get(0));
         assertTrue(log.get(1).endsWith(" cD"), log.get(1));
-    }
-
-    private static String readUntil(java.io.InputStream in, String end) throws java.io.IOException {
-        StringBuilder sb = new StringBuilder();
-        while (!sb.toString().endsWith(end)) {
-            int ch = in.read();
-            if (ch < 0) {
-                throw new java.io.EOFException("closed after " + sb);
-            }
-            sb.append((char) ch);
-        }
-        return sb.toString();
     }
 
     @Test
