@@ -83,14 +83,7 @@ class ClientAuthResumptionTest {
             this.server = TlsEngine.server(server);
             try {
                 this.client.beginHandshake();
-                for (int i = 0; i < 20 && (this.client.hasPendingOutput() || this.server.hasPendingOutput()); i++) {
-                    if (this.client.hasPendingOutput()) {
-                        EnginePair.deliver(this.client, this.server);
-                    }
-                    if (this.server.hasPendingOutput()) {
-                        EnginePair.deliver(this.server, this.client);
-                    }
-                }
+                EnginePair.settle(this.client, this.server);
             } catch (TlsException e) {
                 failure = e;
             }

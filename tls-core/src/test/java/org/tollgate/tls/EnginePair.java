@@ -42,18 +42,24 @@ final class EnginePair {
     /** Moves bytes both ways until neither side has anything to send. Throws the first failure. */
     EnginePair handshake() throws TlsException {
         client.beginHandshake();
+        settle(client, server);
+        return this;
+    }
+
+    /** Moves bytes between two engines, both ways, until neither has anything to send. Throws the first failure. */
+    static void settle(TlsEngine client, TlsEngine server) throws TlsException {
         for (int i = 0; i < 20; i++) {
             boolean moved = false;
             if (client.hasPendingOutput()) {
-                server.receive(ByteBuffer.wrap(client.drainOutput()));
+                deliver(client, server);
                 moved = true;
             }
             if (server.hasPendingOutput()) {
-                client.receive(ByteBuffer.wrap(server.drainOutput()));
+                deliver(server, client);
                 moved = true;
             }
             if (!moved) {
-                return this;
+                return;
             }
         }
         throw new AssertionError("handshake did not settle");
